@@ -1,0 +1,184 @@
+package display
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
+	"image"
+	_ "image/jpeg" // JPEG sizes for text fallbacks
+	"image/png"
+	"strings"
+)
+
+// MIME types that golora's front ends understand.
+const (
+	MIMEText     = "text/plain"
+	MIMEHTML     = "text/html"
+	MIMEMarkdown = "text/markdown"
+	MIMEPNG      = "image/png"
+	MIMEJPEG     = "image/jpeg"
+	MIMESVG      = "image/svg+xml"
+	MIMEJSON     = "application/json"
+)
+
+// A Bundle holds the representations of one output keyed by MIME type, in
+// the form the Jupyter protocol carries them: text as strings, binary images
+// as base64 strings, JSON as a decoded value. Metadata holds per-MIME
+// details such as an image's display width.
+type Bundle struct {
+	Data     map[string]any
+	Metadata map[string]any
+}
+
+// Renderer is implemented by values that have a rich form. The runtime
+// renders the last expression of a cell through it.
+type Renderer interface {
+	Render() Bundle
+}
+
+// Render returns b itself, so that a Bundle can be shown like any other
+// Renderer.
+func (b Bundle) Render() Bundle { return b }
+
+// Text returns the bundle's text/plain representation, or "" if it has none.
+func (b Bundle) Text() string {
+	s, _ := b.Data[MIMEText].(string)
+	return s
+}
+
+// String returns the text/plain representation, so that fmt prints a bundle
+// the way a terminal would show it.
+func (b Bundle) String() string { return b.Text() }
+
+// Binary returns the decoded bytes of a base64-encoded representation such as
+// image/png, and whether the bundle holds one.
+func (b Bundle) Binary(mime string) ([]byte, bool) {
+	s, ok := b.Data[mime].(string)
+	if !ok {
+		return nil, false
+	}
+	data, err := base64.StdEncoding.DecodeString(s)
+	return data, err == nil
+}
+
+// NewBundle returns a bundle with one representation and the given plain-text
+// fallback.
+func NewBundle(mime string, value any, text string) Bundle {
+	b := Bundle{Data: map[string]any{MIMEText: text}, Metadata: map[string]any{}}
+	if mime != MIMEText {
+		b.Data[mime] = value
+	}
+	return b
+}
+
+// HTML returns a bundle that shows s as HTML. Its plain-text form is s with
+// the tags removed.
+func HTML(s string) Bundle { return NewBundle(MIMEHTML, s, stripTags(s)) }
+
+// Markdown returns a bundle that shows s rendered as Markdown.
+func Markdown(s string) Bundle { return NewBundle(MIMEMarkdown, s, s) }
+
+// Text returns a bundle of plain text.
+func Text(s string) Bundle { return NewBundle(MIMEText, s, s) }
+
+// SVG returns a bundle that shows an SVG image.
+func SVG(s string) Bundle { return NewBundle(MIMESVG, s, "<svg image>") }
+
+// PNG returns a bundle that shows PNG-encoded bytes.
+func PNG(data []byte) Bundle {
+	w, h := pngSize(data)
+	return imageBundle(MIMEPNG, data, w, h)
+}
+
+// JPEG returns a bundle that shows JPEG-encoded bytes.
+func JPEG(data []byte) Bundle {
+	w, h := jpegSize(data)
+	return imageBundle(MIMEJPEG, data, w, h)
+}
+
+// Image returns a bundle that shows img, encoded as PNG.
+func Image(img image.Image) Bundle {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return Text(fmt.Sprintf("<image: %v>", err))
+	}
+	return PNG(buf.Bytes())
+}
+
+// JSON returns a bundle that shows v as an interactive JSON tree where the
+// front end supports one, and as indented JSON text elsewhere. A value that
+// cannot be encoded gives a text bundle that says why.
+func JSON(v any) Bundle {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return Text(fmt.Sprintf("<json: %v>", err))
+	}
+	var decoded any
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		return Text(fmt.Sprintf("<json: %v>", err))
+	}
+	var indented bytes.Buffer
+	_ = json.Indent(&indented, raw, "", "  ")
+	// Jupyter's application/json must be an object or an array; wrap scalars.
+	switch decoded.(type) {
+	case map[string]any, []any:
+	default:
+		decoded = []any{decoded}
+	}
+	return NewBundle(MIMEJSON, decoded, indented.String())
+}
+
+func imageBundle(mime string, data []byte, w, h int) Bundle {
+	text := fmt.Sprintf("<%s image, %d bytes>", strings.TrimPrefix(mime, "image/"), len(data))
+	if w > 0 && h > 0 {
+		text = fmt.Sprintf("<%s image %dx%d>", strings.TrimPrefix(mime, "image/"), w, h)
+	}
+	return NewBundle(mime, base64.StdEncoding.EncodeToString(data), text)
+}
+
+// WithMetadata returns a copy of b with metadata for one MIME type set, for
+// example {"width": 640} for image/png.
+func (b Bundle) WithMetadata(mime string, meta map[string]any) Bundle {
+	out := Bundle{Data: b.Data, Metadata: make(map[string]any, len(b.Metadata)+1)}
+	for k, v := range b.Metadata {
+		out.Metadata[k] = v
+	}
+	out.Metadata[mime] = meta
+	return out
+}
+
+func stripTags(s string) string {
+	var out strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>' && inTag:
+			inTag = false
+		case !inTag:
+			out.WriteRune(r)
+		}
+	}
+	return html.UnescapeString(strings.TrimSpace(out.String()))
+}
+
+// pngSize reads the width and height from a PNG's IHDR chunk.
+func pngSize(data []byte) (int, int) {
+	if len(data) < 24 || string(data[1:4]) != "PNG" {
+		return 0, 0
+	}
+	be := func(b []byte) int { return int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3]) }
+	return be(data[16:20]), be(data[20:24])
+}
+
+// jpegSize finds the first start-of-frame marker of a JPEG stream.
+func jpegSize(data []byte) (int, int) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0
+	}
+	return cfg.Width, cfg.Height
+}
