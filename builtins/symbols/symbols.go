@@ -1,0 +1,18 @@
+// Package symbols holds the tables through which interpreted cells reach
+// golora's compiled builtins. The yaegi interpreter calls compiled code
+// through reflect values listed per package; `go generate` writes them with
+// `yaegi extract`, which skips generic functions: the builtins expose
+// concrete types only.
+//
+// Regenerate after changing a builtin's exported API:
+//
+//	go generate ./builtins/symbols
+package symbols
+
+import "reflect"
+
+// Symbols maps "import/path/name" to the exported symbols of that package,
+// in the form interp.Use takes.
+var Symbols = map[string]map[string]reflect.Value{}
+
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/display

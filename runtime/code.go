@@ -1,0 +1,389 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/golora/golora/builtins/display"
+)
+
+// runCode runs one code segment of a cell: imports, then declarations, then
+// statements in order. The value of a final expression is the result.
+func (s *Session) runCode(ctx context.Context, name, src string) Result {
+	items := splitItems(src)
+	if len(items) == 0 {
+		return Result{}
+	}
+	s.file = name
+	fset := s.in.FileSet()
+
+	var (
+		imports []*ast.ImportSpec
+		ds      = declSet{file: name, nodes: map[*decl]ast.Node{}}
+		blocks  [][]ast.Stmt
+		nodes   []ast.Node
+	)
+	seenStmt := false
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		line, col := lineCol(src, it.start)
+		if it.kind == itemStmt || seenStmt && (it.kind == itemVar || it.kind == itemConst) {
+			// A run of statements parses as one block.
+			j := i
+			for j+1 < len(items) && (items[j+1].kind == itemStmt || items[j+1].kind == itemVar || items[j+1].kind == itemConst) {
+				j++
+			}
+			stmts, _, err := parseStmts(fset, name, line, col, src[it.start:items[j].end])
+			if err != nil {
+				return Result{Err: syntaxError(err, src)}
+			}
+			for _, st := range stmts {
+				nodes = append(nodes, st)
+			}
+			blocks = append(blocks, stmts)
+			seenStmt = true
+			i = j
+			continue
+		}
+		node, p, err := parseDecl(fset, name, line, col, "", src[it.start:it.end])
+		if err != nil {
+			return Result{Err: syntaxError(err, src)}
+		}
+		nodes = append(nodes, node)
+		switch n := node.(type) {
+		case *ast.GenDecl:
+			switch n.Tok {
+			case token.IMPORT:
+				for _, spec := range n.Specs {
+					imports = append(imports, spec.(*ast.ImportSpec))
+				}
+			case token.TYPE:
+				for _, spec := range n.Specs {
+					d := newDecl(fset, spec, p.text(spec))
+					ds.decls = append(ds.decls, d)
+					ds.nodes[d] = spec
+				}
+			default:
+				ds.values = append(ds.values, n)
+			}
+		case *ast.FuncDecl:
+			d := newDecl(fset, n, p.text(n))
+			ds.decls = append(ds.decls, d)
+			ds.nodes[d] = n
+		}
+	}
+
+	if err := s.importAll(imports, nodes); err != nil {
+		return Result{Err: err}
+	}
+	if len(ds.decls) > 0 || len(ds.values) > 0 {
+		if err := s.declare(ctx, ds); err != nil {
+			return Result{Err: err}
+		}
+	}
+	var res Result
+	for bi, stmts := range blocks {
+		v, err := s.runStmts(ctx, name, stmts, bi == len(blocks)-1 && items[len(items)-1].kind == itemStmt)
+		if err != nil {
+			return Result{Err: err}
+		}
+		res.Value = v
+	}
+	if len(blocks) == 0 || items[len(items)-1].kind != itemStmt {
+		res.Value = nil
+	}
+	return res
+}
+
+// importAll imports what the cell imports and the packages it uses without
+// importing them. A package imported before is not imported again.
+func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
+	st := s.state
+	type imp struct{ name, path string }
+	var want []imp
+	for _, spec := range specs {
+		p, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			return errorf("SyntaxError", "bad import path %s", spec.Path.Value)
+		}
+		if _, ok := s.pkgs.byPath[p]; !ok {
+			return errorf("ImportError", "package %q is not available: cells can import the Go standard library and golora's builtins (display, plot, sched, data, formats, rawtext, tokenizer, llama, lora)", p)
+		}
+		name := s.pkgs.names[p]
+		if spec.Name != nil {
+			name = spec.Name.Name
+		}
+		want = append(want, imp{name, p})
+	}
+	defined := map[string]bool{}
+	for _, n := range nodes {
+		for _, name := range definedNames(n) {
+			defined[name] = true
+		}
+	}
+	for ref := range packageRefs(nodes) {
+		if defined[ref] || st.known(ref) {
+			continue
+		}
+		if p, ok := s.pkgs.byName[ref]; ok {
+			want = append(want, imp{ref, p})
+		}
+	}
+	for _, w := range want {
+		switch {
+		case w.name == "_":
+			continue
+		case w.name == ".":
+			return errorf("ImportError", "dot imports are not supported in cells: import %q and write its name before each use", w.path)
+		}
+		if old, ok := st.imported[w.name]; ok {
+			if old == w.path {
+				continue
+			}
+			return errorf("ImportError", "%s already names package %q in this notebook; import %q under another name, as in: import %s2 %q", w.name, old, w.path, w.name, w.path)
+		}
+		if st.globals[w.name] || st.decls[w.name] != nil {
+			return errorf("ImportError", "%s is a variable or declaration of this notebook; import %q under another name, as in: import %s2 %q", w.name, w.path, w.name, w.path)
+		}
+		st.imported[w.name] = w.path
+	}
+	return s.importInto(s.file)
+}
+
+// importInto makes every package the notebook imported visible in a cell
+// file.
+func (s *Session) importInto(file string) *Error {
+	st := s.state
+	done := st.files[file]
+	if done == nil {
+		done = map[string]bool{}
+		st.files[file] = done
+	}
+	var b strings.Builder
+	var names []string
+	for name, path := range st.imported {
+		if !done[name] {
+			fmt.Fprintf(&b, "\t%s %q\n", name, path)
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	f, err := parser.ParseFile(s.in.FileSet(), file, "package main\nimport (\n"+b.String()+")", 0)
+	if err != nil {
+		return errorf("ImportError", "%v", err)
+	}
+	prog, err := s.in.CompileAST(f)
+	if err == nil {
+		_, err = s.in.Execute(prog)
+	}
+	if err != nil {
+		return errorf("ImportError", "%v", err)
+	}
+	for _, n := range names {
+		done[n] = true
+	}
+	return nil
+}
+
+// runStmts runs top-level statements. An assignment x := v to an existing
+// global becomes x = v, so that the variable stays the one that funcs
+// already use; when that does not compile (v has another type), x becomes a
+// new variable and the funcs that use it are compiled again. With last, the
+// value of a final expression statement is returned.
+func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, last bool) (*display.Bundle, *Error) {
+	st := s.state
+	var group []ast.Stmt
+	flush := func() *Error {
+		if len(group) == 0 {
+			return nil
+		}
+		g := group
+		group = nil
+		_, err := s.runBlock(ctx, g)
+		return err
+	}
+	for i, stmt := range stmts {
+		final := last && i == len(stmts)-1
+		if a, ok := stmt.(*ast.AssignStmt); ok && a.Tok == token.DEFINE && allGlobals(a, st) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			a.Tok = token.ASSIGN
+			prog, cerr := s.in.CompileAST(s.block(a))
+			if cerr == nil {
+				if _, err := s.run(ctx, prog); err != nil {
+					return nil, s.runError(err)
+				}
+				continue
+			}
+			a.Tok = token.DEFINE
+			if _, err := s.runBlock(ctx, []ast.Stmt{a}); err != nil {
+				return nil, err
+			}
+			if err := s.redeclared(ctx, definedNames(a)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if final {
+			if es, ok := stmt.(*ast.ExprStmt); ok {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				return s.evalResult(ctx, es)
+			}
+		}
+		redefines := false
+		for _, n := range definedNames(stmt) {
+			redefines = redefines || st.globals[n]
+		}
+		group = append(group, stmt)
+		if redefines {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			var names []string
+			for _, n := range definedNames(stmt) {
+				if st.globals[n] {
+					names = append(names, n)
+				}
+			}
+			if err := s.redeclared(ctx, names); err != nil {
+				return nil, err
+			}
+		}
+		for _, n := range definedNames(stmt) {
+			st.globals[n] = true
+		}
+	}
+	return nil, flush()
+}
+
+func allGlobals(a *ast.AssignStmt, st *state) bool {
+	for _, e := range a.Lhs {
+		id, ok := e.(*ast.Ident)
+		if !ok || id.Name == "_" || !st.globals[id.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// redeclared recompiles what uses globals that became new variables.
+func (s *Session) redeclared(ctx context.Context, names []string) *Error {
+	if len(names) == 0 {
+		return nil
+	}
+	ch := map[string]bool{}
+	for _, n := range names {
+		ch[n] = true
+	}
+	return s.declare(ctx, declSet{file: s.file, changed: ch, nodes: map[*decl]ast.Node{}})
+}
+
+// block makes statements of the running cell a tree that CompileAST runs
+// in the global scope.
+func (s *Session) block(stmts ...ast.Stmt) *ast.BlockStmt {
+	return &ast.BlockStmt{Lbrace: s.anchor(s.file), List: stmts, Rbrace: stmts[len(stmts)-1].End()}
+}
+
+// anchor returns a position in the cell file, placed before any line
+// directive so that it names the file itself: yaegi takes the file of a
+// tree from its root.
+func (s *Session) anchor(file string) token.Pos {
+	if p, ok := s.state.anchors[file]; ok {
+		return p
+	}
+	f, err := parser.ParseFile(s.in.FileSet(), file, "package main", 0)
+	if err != nil {
+		return token.NoPos
+	}
+	s.state.anchors[file] = f.Package
+	return f.Package
+}
+
+func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value, *Error) {
+	for _, stmt := range stmts {
+		for _, n := range definedNames(stmt) {
+			defer func() { s.state.globals[n] = true }()
+		}
+	}
+	prog, err := s.in.CompileAST(s.block(stmts...))
+	if err != nil {
+		return reflect.Value{}, compileError(err)
+	}
+	v, err := s.run(ctx, prog)
+	if err != nil {
+		return reflect.Value{}, s.runError(err)
+	}
+	return v, nil
+}
+
+// compileError is yaegi's complaint about a cell's code.
+func compileError(err error) *Error {
+	msg := err.Error()
+	tb := []string{}
+	if m := errPos.FindStringSubmatch(msg); m != nil {
+		tb = append(tb, fmt.Sprintf("  %s, line %s", m[1], m[2]))
+	}
+	tb = append(tb, red("CompileError")+": "+msg)
+	return &Error{Name: "CompileError", Value: msg, Traceback: tb}
+}
+
+// runError turns what stopped a running cell into its error: a panic with
+// the interpreted frames it went through, an interrupt, or os.Exit.
+func (s *Session) runError(err error) *Error {
+	frames := s.stderr.takeFrames()
+	if errors.Is(err, errHardStop) || errors.Is(err, context.Canceled) {
+		return interruptedError(nil)
+	}
+	var p interp.Panic
+	if !errors.As(err, &p) {
+		if pp, ok := err.(interp.Panic); ok {
+			p = pp
+		} else {
+			return compileError(err)
+		}
+	}
+	if code, ok := p.Value.(exitCode); ok {
+		return errorf("Exit", "os.Exit(%d) ends the cell; the kernel keeps running (restart it to start afresh)", int(code))
+	}
+	value := fmt.Sprint(p.Value)
+	name := "Panic"
+	if _, ok := p.Value.(error); ok {
+		if strings.HasPrefix(fmt.Sprintf("%T", p.Value), "runtime.") {
+			name = "RuntimeError"
+		}
+	}
+	tb := []string{red(name) + ": " + value}
+	for _, f := range frames {
+		m := panicLine.FindStringSubmatch(f)
+		fn := strings.TrimSuffix(m[4], "(...)")
+		if fn == "main" {
+			fn = "<cell>"
+		} else {
+			fn = strings.TrimPrefix(fn, "main.")
+		}
+		tb = append(tb, fmt.Sprintf("  %s, line %s, in %s", m[1], m[2], fn))
+	}
+	return &Error{Name: name, Value: value, Traceback: tb}
+}
+
+func interruptedError(cause *Error) *Error {
+	e := errorf("Interrupted", "the cell was interrupted")
+	if cause != nil && cause.Name != "Interrupted" {
+		e.Traceback = append(e.Traceback, cause.Traceback...)
+	}
+	return e
+}

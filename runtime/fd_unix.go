@@ -1,0 +1,9 @@
+//go:build unix && !linux
+
+package runtime
+
+import "syscall"
+
+func dupFD(fd int) (int, error) { return syscall.Dup(fd) }
+
+func dup2FD(from, to int) error { return syscall.Dup2(from, to) }

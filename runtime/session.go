@@ -1,0 +1,278 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/symbols"
+)
+
+// Options configures a Session.
+type Options struct {
+	// CaptureFDs redirects the process's standard output and error (file
+	// descriptors 1 and 2) into the running cell, so that what compiled
+	// builtins and C libraries write reaches the notebook too. The kernel
+	// and RunNotebook set it; the REPL does not need it.
+	CaptureFDs bool
+	// Log receives text written to the captured descriptors between cells.
+	// It defaults to the original standard error.
+	Log io.Writer
+}
+
+// ExecOptions describes one execution of a cell.
+type ExecOptions struct {
+	// Count is the execution count, which names the cell in tracebacks
+	// (In[Count]) and numbers its history entry. Zero names it "<cell>".
+	Count int
+	// StoreHistory records the cell in the history.
+	StoreHistory bool
+}
+
+// A Session is one notebook's interpreter state. Its methods may be called
+// from several goroutines; cells run one at a time.
+type Session struct {
+	opts    Options
+	pkgs    *packages
+	route   *router
+	stdin   *inputReader
+	stderr  *panicFilter
+	capture *capture
+	history *History
+
+	mu    sync.Mutex // held while a cell runs
+	in    *interp.Interpreter
+	state *state
+	file  string // the name of the running cell's file
+
+	intr interruptState
+}
+
+// New starts a session. With CaptureFDs it redirects the process's standard
+// output and error for as long as the session lives; Close restores them.
+func New(opts Options) (*Session, error) {
+	s := &Session{
+		opts:    opts,
+		pkgs:    newPackages(stdlib.Symbols, symbols.Symbols),
+		route:   &router{},
+		history: newHistory(),
+	}
+	log := opts.Log
+	if log == nil {
+		log = os.Stderr
+	}
+	if opts.CaptureFDs {
+		c, logFile, err := startCapture(s.route)
+		if err != nil {
+			return nil, err
+		}
+		s.capture = c
+		if opts.Log == nil {
+			log = logFile
+		}
+	}
+	s.route.fallback = func(_, text string) { io.WriteString(log, text) }
+	s.stdin = &inputReader{r: s.route}
+	s.stderr = newPanicFilter(s.stderrSink())
+	if err := s.reset(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the session and, if it captured them, gives the process
+// its standard output and error back.
+func (s *Session) Close() error {
+	if s.capture != nil {
+		return s.capture.stop()
+	}
+	return nil
+}
+
+func (s *Session) stdoutSink() io.Writer {
+	if s.capture != nil {
+		return os.Stdout
+	}
+	return streamWriter{s.route, "stdout"}
+}
+
+func (s *Session) stderrSink() io.Writer {
+	if s.capture != nil {
+		return os.Stderr
+	}
+	return streamWriter{s.route, "stderr"}
+}
+
+// Reset forgets every variable, declaration and import, as a kernel restart
+// would, but keeps the history.
+func (s *Session) Reset() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reset()
+}
+
+func (s *Session) reset() error {
+	in := interp.New(interp.Options{
+		Stdin:        s.stdin,
+		Stdout:       s.stdoutSink(),
+		Stderr:       s.stderr,
+		Unrestricted: true,
+		Args:         []string{"golora"},
+	})
+	for _, set := range []interp.Exports{stdlib.Symbols, unrestricted.Symbols, symbols.Symbols, cellOverrides()} {
+		if err := in.Use(set); err != nil {
+			return fmt.Errorf("runtime: loading symbols: %w", err)
+		}
+	}
+	s.in = in
+	s.state = newState()
+	// Every cell sees ctx, the context that the interrupt button cancels.
+	if _, err := in.Eval(`import "context"`); err != nil {
+		return fmt.Errorf("runtime: predeclaring ctx: %w", err)
+	}
+	s.state.imported["context"] = "context"
+	if _, err := in.Eval(`var ctx context.Context = context.Background()`); err != nil {
+		return fmt.Errorf("runtime: predeclaring ctx: %w", err)
+	}
+	s.state.globals["ctx"] = true
+	return nil
+}
+
+// exitCode is the panic value of os.Exit in a cell: the process must live on.
+type exitCode int
+
+// cellOverrides replaces symbols whose compiled behaviour would harm the
+// kernel: os.Exit ends the cell, not the process.
+func cellOverrides() interp.Exports {
+	return interp.Exports{
+		"os/os": {"Exit": reflect.ValueOf(func(code int) { panic(exitCode(code)) })},
+	}
+}
+
+// setCtx gives the interpreted global ctx the running cell's context.
+func (s *Session) setCtx(ctx context.Context) {
+	if v, ok := s.in.Globals()["ctx"]; ok && v.CanSet() && v.Type() == reflect.TypeFor[context.Context]() {
+		v.Set(reflect.ValueOf(&ctx).Elem())
+		return
+	}
+	// The user redeclared ctx with another type; give it back its meaning.
+	s.in.Eval(`var ctx context.Context = context.Background()`)
+	if v, ok := s.in.Globals()["ctx"]; ok && v.CanSet() {
+		v.Set(reflect.ValueOf(&ctx).Elem())
+	}
+}
+
+var inspectPattern = regexp.MustCompile(`^\s*(\?{0,2})\s*([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)\s*(\?{0,2})\s*$`)
+
+// Execute runs one cell and returns its value or its error. What the cell
+// prints and displays goes to out as it happens. Cancelling ctx, or calling
+// Interrupt, interrupts the cell.
+func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, out Output) Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	cellCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.intr.begin(cancel)
+	defer s.intr.end()
+
+	s.route.set(out)
+	restore := display.SetSink(out)
+	defer func() {
+		s.syncOutput()
+		s.stderr.flush()
+		restore()
+		s.route.set(nil)
+	}()
+	s.setCtx(cellCtx)
+	if opts.StoreHistory {
+		s.history.add(opts.Count, code)
+	}
+	name := "<cell>"
+	if opts.Count > 0 {
+		name = fmt.Sprintf("In[%d]", opts.Count)
+	}
+
+	if m := inspectPattern.FindStringSubmatch(code); m != nil && (m[1] != "" || m[3] != "") {
+		page, err := s.inspectText(m[2], len(m[1]) == 2 || len(m[3]) == 2)
+		if err != nil {
+			return Result{Err: errorf("NameError", "%v", err)}
+		}
+		return Result{Page: &page}
+	}
+
+	res := s.runSegments(cellCtx, name, code)
+	if cellCtx.Err() != nil {
+		// Interrupted, even if the cell's code took the cancellation in its
+		// stride and ran to its end: a Run All must stop here.
+		res = Result{Err: interruptedError(res.Err)}
+	}
+	s.finishOutputs(res.Err != nil && res.Err.Name == "Interrupted")
+	if opts.StoreHistory && res.Value != nil {
+		s.history.setOutput(opts.Count, res.Value.Text())
+	}
+	return res
+}
+
+// runSegments runs a cell's code and magic lines in order.
+func (s *Session) runSegments(ctx context.Context, name, code string) Result {
+	segs := splitSegments(code)
+	if len(segs) > 0 && isCellMagic(segs[0].magic) {
+		return s.timeCell(ctx, name, segs[0].magic, segs[1:])
+	}
+	var res Result
+	for i, seg := range segs {
+		if seg.magic != "" {
+			if err := s.runMagic(ctx, seg.magic); err != nil {
+				return Result{Err: err}
+			}
+			res = Result{}
+			continue
+		}
+		res = s.runCode(ctx, name, seg.code)
+		if res.Err != nil {
+			return res
+		}
+		if i < len(segs)-1 {
+			res.Value = nil
+		}
+	}
+	return res
+}
+
+// syncOutput waits until what the cell wrote to the captured descriptors has
+// reached its Output, so that streams and displays keep their order.
+func (s *Session) syncOutput() {
+	if s.capture != nil {
+		s.capture.sync()
+	}
+}
+
+// finishOutputs closes what a cell left open: progress bars show where they
+// stopped.
+func (s *Session) finishOutputs(interrupted bool) {
+	finishBars(interrupted)
+}
+
+// History returns the session's input history.
+func (s *Session) History() *History { return s.history }
+
+// Names returns the global names a cell has declared, for completion.
+func (s *Session) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.names()
+}
+
+func trimCell(code string) string { return strings.TrimSpace(code) }
