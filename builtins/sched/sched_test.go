@@ -145,3 +145,52 @@ func TestString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+func TestCurve(t *testing.T) {
+	s, err := New("linear", 1, 3, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, lrs := s.Curve(100)
+	if len(steps) != 11 || steps[10] != 10 || lrs[3] != 1 || lrs[10] != 0 {
+		t.Errorf("short run: steps %v lrs %v, want every step 0..10", steps, lrs)
+	}
+	s, err = New("cosine", 1, 333, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, lrs = s.Curve(50)
+	if len(steps) > 52 || steps[0] != 0 || steps[len(steps)-1] != 100000 {
+		t.Errorf("long run: %d steps from %v to %v", len(steps), steps[0], steps[len(steps)-1])
+	}
+	found := 0
+	for i, st := range steps {
+		if st == 332 || st == 333 {
+			found++
+			if lrs[i] != s.At(int(st)) {
+				t.Errorf("Curve at %v = %v, At = %v", st, lrs[i], s.At(int(st)))
+			}
+		}
+		if i > 0 && st <= steps[i-1] {
+			t.Fatalf("steps not increasing at %d: %v", i, steps)
+		}
+	}
+	if found != 2 {
+		t.Errorf("the warmup corner (steps 332, 333) is not sampled: %v", steps)
+	}
+}
+
+func TestRender(t *testing.T) {
+	s, err := New("linear", 1e-3, 2, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Render()
+	if _, ok := b.Binary("image/png"); !ok {
+		t.Errorf("Render has no PNG: %v", b.Data)
+	}
+	want := "linear schedule: lr 0.001, warmup 2, total 8\nlr at step 0: 0, 2: 0.001, 4: 0.0006667, 6: 0.0003333, 8: 0"
+	if b.Text() != want {
+		t.Errorf("text form:\n%s\nwant:\n%s", b.Text(), want)
+	}
+}
