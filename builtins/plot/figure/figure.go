@@ -38,6 +38,7 @@ type panel struct {
 	plot   *plot.Plot
 	weight float64
 	legend *legend
+	lines  int // line series so far, which picks the next dash pattern
 }
 
 // New returns a figure with one empty panel, titled title (which may be
@@ -127,18 +128,18 @@ func (f *Figure) String() string {
 func (f *Figure) last() *plot.Plot { return f.panels[len(f.panels)-1].plot }
 
 // draw lays the panels out on c, top to bottom, with their data areas aligned
-// left and right and one x range for all. It leaves the panels as it found
-// them, so that a figure can be drawn again after more series are added.
+// left and right and one x range for all. A legend goes in the emptiest
+// corner of its panel, or to the right of all panels when every corner would
+// hide data. draw leaves the panels as it found them, so that a figure can
+// be drawn again after more series are added.
 func (f *Figure) draw(c draw.Canvas) {
 	type axes struct{ x, y plot.Axis }
 	saved := make([]axes, len(f.panels))
 	xmin, xmax := math.Inf(1), math.Inf(-1)
-	total := 0.0
 	for i, pn := range f.panels {
 		saved[i] = axes{pn.plot.X, pn.plot.Y}
 		xmin = math.Min(xmin, pn.plot.X.Min)
 		xmax = math.Max(xmax, pn.plot.X.Max)
-		total += pn.weight
 	}
 	defer func() {
 		for i, pn := range f.panels {
@@ -146,15 +147,6 @@ func (f *Figure) draw(c draw.Canvas) {
 		}
 	}()
 	xmin, xmax = margins(xmin, xmax)
-
-	c.SetColor(paper)
-	c.Fill(c.Rectangle.Path())
-	pad := vg.Points(10)
-	c = draw.Crop(c, pad, -pad, pad, -pad)
-	gap := vg.Points(8)
-	height := c.Max.Y - c.Min.Y - gap*vg.Length(len(f.panels)-1)
-	canvases := make([]draw.Canvas, len(f.panels))
-	top := c.Max.Y
 	for i, pn := range f.panels {
 		p := pn.plot
 		p.X.Min, p.X.Max = xmin, xmax
@@ -168,12 +160,76 @@ func (f *Figure) draw(c draw.Canvas) {
 		} else {
 			p.X.Tick.Marker = unlabelled{p.X.Tick.Marker}
 		}
+	}
+
+	c.SetColor(paper)
+	c.Fill(c.Rectangle.Path())
+	pad := vg.Points(10)
+	c = draw.Crop(c, pad, -pad, pad, -pad)
+
+	canvases := f.layout(c, 0)
+	boxes := make([]vg.Rectangle, len(f.panels))
+	outside := make([]bool, len(f.panels))
+	var reserve vg.Length
+	for i, pn := range f.panels {
+		if len(pn.legend.entries) == 0 {
+			continue
+		}
+		w, h := pn.legend.size()
+		box, ink := pn.legend.place(pn.plot.DataCanvas(canvases[i]), pn.plot, w, h)
+		boxes[i] = box
+		if ink > crowded*float64(w*h) {
+			outside[i] = true
+			reserve = max(reserve, w+legendInset)
+		}
+	}
+	if reserve > 0 {
+		canvases = f.layout(c, reserve)
+		for i, pn := range f.panels {
+			if len(pn.legend.entries) == 0 {
+				continue
+			}
+			w, h := pn.legend.size()
+			d := pn.plot.DataCanvas(canvases[i])
+			if outside[i] {
+				at := vg.Point{X: canvases[i].Max.X + legendInset, Y: d.Max.Y - h}
+				boxes[i] = vg.Rectangle{Min: at, Max: vg.Point{X: at.X + w, Y: at.Y + h}}
+			} else {
+				boxes[i], _ = pn.legend.place(d, pn.plot, w, h)
+			}
+		}
+	}
+	for i, pn := range f.panels {
+		pn.plot.Draw(canvases[i])
+		if len(pn.legend.entries) > 0 {
+			pn.legend.draw(c, boxes[i])
+		}
+	}
+}
+
+// crowded is the share of a legend's area that data may cover before the
+// legend moves out of the panel.
+const crowded = 0.01
+
+// layout divides c among the panels by weight, less reserve on the right,
+// and narrows each so that all data areas have the same left and right
+// edges.
+func (f *Figure) layout(c draw.Canvas, reserve vg.Length) []draw.Canvas {
+	c.Max.X -= reserve
+	gap := vg.Points(8)
+	total := 0.0
+	for _, pn := range f.panels {
+		total += pn.weight
+	}
+	height := c.Max.Y - c.Min.Y - gap*vg.Length(len(f.panels)-1)
+	canvases := make([]draw.Canvas, len(f.panels))
+	top := c.Max.Y
+	for i, pn := range f.panels {
 		h := vg.Length(float64(height) * pn.weight / total)
 		canvases[i] = c
 		canvases[i].Max.Y, canvases[i].Min.Y = top, top-h
 		top -= h + gap
 	}
-	// Align the data areas: every panel gets the widest left and right margin.
 	var left, right vg.Length
 	for i, pn := range f.panels {
 		d := pn.plot.DataCanvas(canvases[i])
@@ -184,7 +240,6 @@ func (f *Figure) draw(c draw.Canvas) {
 		d := pn.plot.DataCanvas(canvases[i])
 		canvases[i].Min.X += left - (d.Min.X - canvases[i].Min.X)
 		canvases[i].Max.X -= right - (canvases[i].Max.X - d.Max.X)
-		pn.plot.Draw(canvases[i])
-		pn.legend.draw(pn.plot.DataCanvas(canvases[i]), pn.plot)
 	}
+	return canvases
 }

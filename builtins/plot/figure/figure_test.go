@@ -198,7 +198,10 @@ func TestLegendAvoidsData(t *testing.T) {
 	p := f.panels[0].plot
 	c := draw.New(vgimg.New(400, 300))
 	d := p.DataCanvas(c)
-	box := f.panels[0].legend.place(d, p, 60, 30)
+	box, ink := f.panels[0].legend.place(d, p, 60, 30)
+	if ink != 0 {
+		t.Errorf("the free corner holds %v ink", ink)
+	}
 	mid := d.Center()
 	if box.Max.X > mid.X || box.Max.Y > mid.Y {
 		t.Errorf("legend at %v, want the lower-left corner of %v", box, d.Rectangle)

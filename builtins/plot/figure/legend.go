@@ -6,12 +6,13 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// legend lists a panel's named series in a box that it places in the corner
-// of the data area that its series cover least.
+// legend lists a panel's named series in a box that it places where its
+// series cover the least of it.
 type legend struct {
 	entries []entry
 	shapes  []shape // every series of the panel, named or not
@@ -47,21 +48,25 @@ const (
 	legendRowGap = 1.5 // row height in multiples of the font height
 )
 
-// draw draws the legend on the data area c of plot p.
-func (l *legend) draw(c draw.Canvas, p *plot.Plot) {
-	if len(l.entries) == 0 {
-		return
-	}
-	sty := textStyle(legendSize, false, draw.XLeft, draw.YCenter)
+func legendStyle() text.Style {
+	return textStyle(legendSize, false, draw.XLeft, draw.YCenter)
+}
+
+// size returns the width and height of the legend box.
+func (l *legend) size() (w, h vg.Length) {
+	sty := legendStyle()
 	var textW vg.Length
 	for _, e := range l.entries {
 		textW = max(textW, sty.Width(e.name))
 	}
 	row := vg.Length(legendRowGap) * sty.Height("Mg")
-	w := 2*legendPad + legendThumb + legendGap + textW
-	h := 2*legendPad + row*vg.Length(len(l.entries))
-	box := l.place(c, p, w, h)
+	return 2*legendPad + legendThumb + legendGap + textW, 2*legendPad + row*vg.Length(len(l.entries))
+}
 
+// draw draws the legend in box on c.
+func (l *legend) draw(c draw.Canvas, box vg.Rectangle) {
+	sty := legendStyle()
+	row := vg.Length(legendRowGap) * sty.Height("Mg")
 	corners := []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}}
 	c.FillPolygon(color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xe6}, corners)
 	c.StrokeLines(draw.LineStyle{Color: frameInk, Width: vg.Points(0.75)}, append(corners, corners[0]))
@@ -78,22 +83,27 @@ func (l *legend) draw(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// place returns the box of size w×h in the corner of c where the panel's
-// series cover the least of it, preferring top right, then top left, bottom
-// right and bottom left.
-func (l *legend) place(c draw.Canvas, p *plot.Plot, w, h vg.Length) vg.Rectangle {
+// place returns the box of size w×h at the place along the edges of the data
+// area c where the panel's series cover the least of it, and how much ink
+// falls in it. It prefers the corners (top right first), then the middles of
+// the edges.
+func (l *legend) place(c draw.Canvas, p *plot.Plot, w, h vg.Length) (vg.Rectangle, float64) {
 	in := vg.Length(legendInset)
 	left, right := c.Min.X+in, c.Max.X-in-w
 	bottom, top := c.Min.Y+in, c.Max.Y-in-h
+	centre, middle := (c.Min.X+c.Max.X-w)/2, (c.Min.Y+c.Max.Y-h)/2
 	var best vg.Rectangle
 	bestScore := math.Inf(1)
-	for _, at := range []vg.Point{{X: right, Y: top}, {X: left, Y: top}, {X: right, Y: bottom}, {X: left, Y: bottom}} {
+	for _, at := range []vg.Point{
+		{X: right, Y: top}, {X: left, Y: top}, {X: right, Y: bottom}, {X: left, Y: bottom},
+		{X: centre, Y: top}, {X: centre, Y: bottom}, {X: right, Y: middle}, {X: left, Y: middle},
+	} {
 		r := vg.Rectangle{Min: at, Max: vg.Point{X: at.X + w, Y: at.Y + h}}
 		if s := l.cover(c, p, r); s < bestScore {
 			best, bestScore = r, s
 		}
 	}
-	return best
+	return best, bestScore
 }
 
 // cover measures how much ink of the series falls inside r, in square

@@ -26,13 +26,17 @@ const maxAutoBins = 50
 // Line adds a line through the points (xs[i], ys[i]) to the last panel, with
 // name in the legend (none when name is empty). With nil xs the points sit at
 // x = 0, 1, 2, …. Points where x or y is NaN are left out; an infinite value,
-// lengths that differ, or no point left is an error.
+// lengths that differ, or no point left is an error. The first line of a
+// panel is solid and the next ones dashed, each in its own pattern, so that
+// lines that coincide stay visible.
 func (f *Figure) Line(name string, xs, ys []float64) error {
 	xy, err := points(name, xs, ys)
 	if err != nil {
 		return err
 	}
-	l := &plotter.Line{XYs: xy, LineStyle: lineStyle(f.nextColour())}
+	pn := f.panels[len(f.panels)-1]
+	l := &plotter.Line{XYs: xy, LineStyle: lineStyle(f.nextColour(), pn.lines)}
+	pn.lines++
 	f.add(name, l, shape{line: xy})
 	return nil
 }

@@ -31,8 +31,8 @@ var palette = []color.RGBA{
 	{0xe1, 0x57, 0x59, 0xff}, // red
 	{0xb0, 0x7a, 0xa1, 0xff}, // purple
 	{0x9c, 0x75, 0x5f, 0xff}, // brown
-	{0xff, 0x9d, 0xa7, 0xff}, // pink
 	{0x76, 0xb7, 0xb2, 0xff}, // teal
+	{0xff, 0x9d, 0xa7, 0xff}, // pink
 	{0xba, 0xb0, 0xac, 0xff}, // grey
 	{0xed, 0xc9, 0x48, 0xff}, // yellow
 }
@@ -90,8 +90,21 @@ func newPlot() *plot.Plot {
 	return p
 }
 
-func lineStyle(c color.Color) draw.LineStyle {
-	return draw.LineStyle{Color: c, Width: vg.Points(1.75)}
+// dashes holds the dash patterns of a panel's lines in turn, in points: solid
+// first.
+var dashes = [][]vg.Length{
+	nil,
+	{7, 3},
+	{2, 2.5},
+	{9, 3, 2, 3},
+	{4, 4},
+	{12, 4},
+	{5, 2, 1.5, 2},
+}
+
+// lineStyle is the style of a panel's i-th line.
+func lineStyle(c color.Color, i int) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.75), Dashes: dashes[i%len(dashes)]}
 }
 
 // grid draws light lines at the major ticks of both axes, under the data.
