@@ -27,7 +27,8 @@ const svgFonts = `font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`
 
 // size returns the figure's display size as a vg length.
 func (f *Figure) size() (vg.Length, vg.Length) {
-	return vg.Length(f.width) * vg.Inch / cssDPI, vg.Length(f.height) * vg.Inch / cssDPI
+	w, h := f.Size()
+	return vg.Length(w) * vg.Inch / cssDPI, vg.Length(h) * vg.Inch / cssDPI
 }
 
 // PNG returns the figure as PNG bytes, at twice its display size.
@@ -71,7 +72,8 @@ func (f *Figure) Render() display.Bundle {
 	if err != nil {
 		return display.Text(err.Error())
 	}
-	b := display.PNG(data).WithMetadata(display.MIMEPNG, map[string]any{"width": f.width, "height": f.height})
+	w, h := f.Size()
+	b := display.PNG(data).WithMetadata(display.MIMEPNG, map[string]any{"width": w, "height": h})
 	b.Data[display.MIMEText] = f.String()
 	return b
 }

@@ -23,7 +23,8 @@ const (
 )
 
 // A Figure is a chart of one or more panels stacked vertically that share
-// the x axis. Series go to the last panel; Panel starts a new one below.
+// the x axis. Series go to the last panel; Panel starts a new one below. Make
+// one with New (a zero Figure works too, untitled and of the default size).
 type Figure struct {
 	title  string
 	xLabel string
@@ -82,21 +83,29 @@ func (f *Figure) Resize(width, height int) *Figure {
 }
 
 // Size returns the display size in CSS pixels.
-func (f *Figure) Size() (width, height int) { return f.width, f.height }
+func (f *Figure) Size() (width, height int) {
+	if f.width == 0 || f.height == 0 {
+		return DefaultWidth, DefaultHeight
+	}
+	return f.width, f.height
+}
 
-// Mark draws a dashed vertical line at x across every panel, named label in
-// the first panel's legend: a cutoff on a histogram, an epoch boundary on a
-// loss curve.
+// Mark draws a dashed vertical line at x across every panel so far, named
+// label in the first panel's legend: a cutoff on a histogram, an epoch
+// boundary on a loss curve. A NaN or infinite x is ignored.
 func (f *Figure) Mark(x float64, label string) *Figure {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return f
 	}
+	f.last() // a zero Figure gets its panel
 	for i, pn := range f.panels {
 		m := &marker{x: x}
 		pn.plot.Add(m)
+		name := ""
 		if i == 0 {
-			pn.legend.add(label, m, shape{vline: []float64{x}})
+			name = label
 		}
+		pn.legend.add(name, m, shape{vline: []float64{x}})
 	}
 	return f
 }
@@ -125,7 +134,15 @@ func (f *Figure) String() string {
 	return b.String()
 }
 
-func (f *Figure) last() *plot.Plot { return f.panels[len(f.panels)-1].plot }
+// last returns the panel that series go to.
+func (f *Figure) last() *plot.Plot { return f.lastPanel().plot }
+
+func (f *Figure) lastPanel() *panel {
+	if len(f.panels) == 0 {
+		f.Panel("", 1)
+	}
+	return f.panels[len(f.panels)-1]
+}
 
 // draw lays the panels out on c, top to bottom, with their data areas aligned
 // left and right and one x range for all. A legend goes in the emptiest
@@ -133,6 +150,7 @@ func (f *Figure) last() *plot.Plot { return f.panels[len(f.panels)-1].plot }
 // hide data. draw leaves the panels as it found them, so that a figure can
 // be drawn again after more series are added.
 func (f *Figure) draw(c draw.Canvas) {
+	f.last()
 	type axes struct{ x, y plot.Axis }
 	saved := make([]axes, len(f.panels))
 	xmin, xmax := math.Inf(1), math.Inf(-1)

@@ -313,3 +313,15 @@ func absDiff(a, b uint32) uint32 {
 	}
 	return b - a
 }
+
+func TestZeroFigure(t *testing.T) {
+	var f Figure
+	if err := f.Line("a", nil, []float64{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	f.Mark(1, "m")
+	img := decode(t, f.Render())
+	if got := img.Bounds().Size(); got != (image.Point{2 * DefaultWidth, 2 * DefaultHeight}) {
+		t.Errorf("zero figure drew %v", got)
+	}
+}

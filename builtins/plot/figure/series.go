@@ -34,7 +34,7 @@ func (f *Figure) Line(name string, xs, ys []float64) error {
 	if err != nil {
 		return err
 	}
-	pn := f.panels[len(f.panels)-1]
+	pn := f.lastPanel()
 	l := &plotter.Line{XYs: xy, LineStyle: lineStyle(f.nextColour(), pn.lines)}
 	pn.lines++
 	f.add(name, l, shape{line: xy})
@@ -157,7 +157,7 @@ func (f *Figure) add(name string, p interface {
 	plot.Plotter
 	plot.Thumbnailer
 }, s shape) {
-	pn := f.panels[len(f.panels)-1]
+	pn := f.lastPanel()
 	pn.plot.Add(p)
 	pn.legend.add(name, p, s)
 }
