@@ -66,6 +66,9 @@ func endsEarly(err error, text string) bool {
 	if strings.Contains(e.Msg, "EOF") || strings.Contains(e.Msg, "not terminated") {
 		return true
 	}
-	// Offsets count from the start of src; text ends where the wrapper resumes.
-	return e.Pos.Offset >= len(stmtHead)+len(strings.TrimRight(text, " \t\n"))
+	// Offsets count from the start of src; text ends where the wrapper
+	// resumes. An error there means the text needs more, unless the text
+	// closed the wrapper itself (a stray }).
+	return e.Pos.Offset >= len(stmtHead)+len(strings.TrimRight(text, " \t\n")) &&
+		!strings.HasPrefix(e.Msg, "expected declaration")
 }

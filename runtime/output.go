@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,14 +17,15 @@ type Output interface {
 	display.Sink
 	// Stream writes text that the cell printed; name is "stdout" or "stderr".
 	Stream(name, text string)
-	// Input asks the person for a line of input (fmt.Scanln in a cell). It
-	// returns ErrNoInput when the front end cannot ask.
-	Input(prompt string, password bool) (string, error)
+	// Input asks the person for a line of input (fmt.Scanln in a cell),
+	// giving up when ctx is done. It returns an error when the front end
+	// cannot ask.
+	Input(ctx context.Context, prompt string, password bool) (string, error)
 }
 
 // ErrNoInput is returned by an Output's Input when the front end cannot ask
 // for input, such as a Jupyter request with allow_stdin false.
-var ErrNoInput = errors.New("this front end does not accept input (allow_stdin is false): give the value in the cell instead of reading it")
+var ErrNoInput = errors.New("this front end does not accept input: give the value in the cell instead of reading it")
 
 // Error is a cell's failure as a notebook shows it: a name (SyntaxError,
 // CompileError, Panic, Interrupted, …), a one-line value, and a traceback
@@ -54,12 +56,13 @@ type Result struct {
 type router struct {
 	mu       sync.Mutex
 	out      Output
+	ctx      context.Context // the running cell's
 	fallback func(name, text string)
 }
 
-func (r *router) set(o Output) {
+func (r *router) set(ctx context.Context, o Output) {
 	r.mu.Lock()
-	r.out = o
+	r.ctx, r.out = ctx, o
 	r.mu.Unlock()
 }
 
@@ -102,12 +105,17 @@ type inputReader struct {
 
 func (in *inputReader) Read(p []byte) (int, error) {
 	if len(in.pending) == 0 {
-		o := in.r.current()
+		in.r.mu.Lock()
+		o, ctx := in.r.out, in.r.ctx
+		in.r.mu.Unlock()
 		if o == nil {
 			return 0, ErrNoInput
 		}
-		line, err := o.Input("", false)
+		line, err := o.Input(ctx, "", false)
 		if err != nil {
+			if ctx.Err() == nil {
+				in.r.stream("stderr", "golora: the cell reads standard input, but "+err.Error()+"\n")
+			}
 			return 0, err
 		}
 		in.pending = []byte(line + "\n")

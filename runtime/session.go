@@ -48,6 +48,7 @@ type Session struct {
 	stdin   *inputReader
 	stderr  *panicFilter
 	capture *capture
+	console io.Writer // the process's standard error before capture
 	history *History
 
 	mu    sync.Mutex // held while a cell runs
@@ -81,6 +82,7 @@ func New(opts Options) (*Session, error) {
 			log = logFile
 		}
 	}
+	s.console = log
 	s.route.fallback = func(_, text string) { io.WriteString(log, text) }
 	s.stdin = &inputReader{r: s.route}
 	s.stderr = newPanicFilter(s.stderrSink())
@@ -99,6 +101,10 @@ func (s *Session) Close() error {
 	}
 	return nil
 }
+
+// Console returns the process's standard error as it was before the session
+// captured it: where a front end writes for the person at the terminal.
+func (s *Session) Console() io.Writer { return s.console }
 
 func (s *Session) stdoutSink() io.Writer {
 	if s.capture != nil {
@@ -187,13 +193,13 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 	s.intr.begin(cancel)
 	defer s.intr.end()
 
-	s.route.set(out)
+	s.route.set(cellCtx, out)
 	restore := display.SetSink(out)
 	defer func() {
 		s.syncOutput()
 		s.stderr.flush()
 		restore()
-		s.route.set(nil)
+		s.route.set(nil, nil)
 	}()
 	s.setCtx(cellCtx)
 	if opts.StoreHistory {
@@ -262,7 +268,7 @@ func (s *Session) syncOutput() {
 // finishOutputs closes what a cell left open: progress bars show where they
 // stopped.
 func (s *Session) finishOutputs(interrupted bool) {
-	finishBars(interrupted)
+	display.FinishBars(interrupted)
 }
 
 // History returns the session's input history.

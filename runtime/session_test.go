@@ -43,7 +43,7 @@ func (r *recorder) Update(b display.Bundle, id display.ID) {
 	r.mu.Unlock()
 }
 func (r *recorder) ClearOutput(bool) { r.mu.Lock(); r.clears++; r.mu.Unlock() }
-func (r *recorder) Input(prompt string, _ bool) (string, error) {
+func (r *recorder) Input(_ context.Context, prompt string, _ bool) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.noInput {
@@ -299,8 +299,11 @@ fmt.Scanln(&name)
 	rec = &recorder{noInput: true}
 	res = s.Execute(context.Background(), `_, err := fmt.Scanln(&name)
 err`, ExecOptions{Count: 2}, rec)
-	if res.Value == nil || !strings.Contains(res.Value.Text(), "allow_stdin") {
+	if res.Value == nil || !strings.Contains(res.Value.Text(), "does not accept input") {
 		t.Fatalf("no stdin: %+v %v", res.Value, res.Err)
+	}
+	if !strings.Contains(rec.stderr.String(), "the cell reads standard input") {
+		t.Errorf("no note on stderr: %q", rec.stderr.String())
 	}
 }
 

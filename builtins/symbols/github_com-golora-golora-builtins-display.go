@@ -13,6 +13,7 @@ func init() {
 	Symbols["github.com/golora/golora/builtins/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ClearOutput":  reflect.ValueOf(display.ClearOutput),
+		"FinishBars":   reflect.ValueOf(display.FinishBars),
 		"HTML":         reflect.ValueOf(display.HTML),
 		"Image":        reflect.ValueOf(display.Image),
 		"JPEG":         reflect.ValueOf(display.JPEG),
@@ -29,6 +30,7 @@ func init() {
 		"NewID":        reflect.ValueOf(display.NewID),
 		"Of":           reflect.ValueOf(display.Of),
 		"PNG":          reflect.ValueOf(display.PNG),
+		"Progress":     reflect.ValueOf(display.Progress),
 		"SVG":          reflect.ValueOf(display.SVG),
 		"SetSink":      reflect.ValueOf(display.SetSink),
 		"Show":         reflect.ValueOf(display.Show),
@@ -38,6 +40,7 @@ func init() {
 		"Update":       reflect.ValueOf(display.Update),
 
 		// type definitions
+		"Bar":      reflect.ValueOf((*display.Bar)(nil)),
 		"Bundle":   reflect.ValueOf((*display.Bundle)(nil)),
 		"ID":       reflect.ValueOf((*display.ID)(nil)),
 		"Renderer": reflect.ValueOf((*display.Renderer)(nil)),

@@ -1,0 +1,16 @@
+// Package kernel speaks the Jupyter messaging protocol (version 5.3) over
+// ZeroMQ, so that Jupyter clients — JupyterLab, Notebook, nbclient, the
+// console — can run cells in an Evaluator.
+//
+// A Kernel binds the five sockets named in a connection file (shell,
+// control, stdin, iopub, heartbeat), verifies the HMAC-SHA256 signature of
+// every message it receives in constant time and drops those that fail,
+// signs every message it sends, and dispatches requests to one handler per
+// message type. Shell requests run one at a time in arrival order; control
+// requests (interrupt, shutdown) run at once, even while a cell runs; the
+// heartbeat answers from its own goroutine.
+//
+// The package knows nothing of Go or of the interpreter: it talks to an
+// Evaluator, and hands each running cell an Output that turns streams and
+// displays into iopub messages and input requests into stdin messages.
+package kernel

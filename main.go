@@ -1,0 +1,301 @@
+// Command golora is a Jupyter kernel for Go whose cells fine-tune language
+// models with LoRA.
+//
+//	golora install [--user | --sys-prefix | --prefix DIR]   install the kernelspec
+//	golora uninstall [--user | --sys-prefix | --prefix DIR]
+//	golora kernel CONNECTION_FILE                          what Jupyter starts
+//	golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]… [--allow-errors]
+//	golora repl                                            a terminal REPL
+//	golora version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	goruntime "runtime"
+	"strings"
+	"syscall"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/kernel"
+	"github.com/golora/golora/kernelspec"
+	"github.com/golora/golora/runtime"
+)
+
+// Version is golora's version.
+const Version = "0.1.0"
+
+const usage = `golora — a Jupyter kernel for Go, with LoRA fine-tuning builtins.
+
+Usage:
+  golora install [--user | --sys-prefix | --prefix DIR]   install the Jupyter kernelspec (default --user)
+  golora uninstall [--user | --sys-prefix | --prefix DIR] remove it
+  golora kernel CONNECTION_FILE                           run as a kernel (Jupyter starts this)
+  golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors]
+                                                          execute a notebook without Jupyter
+  golora repl                                             a terminal read-eval-print loop
+  golora version                                          print the version
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "kernel":
+		err = runKernel(args)
+	case "install":
+		err = install(args, false)
+	case "uninstall":
+		err = install(args, true)
+	case "run":
+		err = runNotebook(args)
+	case "repl":
+		err = repl(args)
+	case "version", "--version", "-v":
+		fmt.Printf("golora %s (%s, %s/%s)\n", Version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+	case "help", "--help", "-h":
+		fmt.Print(usage)
+	default:
+		err = fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	if err != nil {
+		var exit exitError
+		if errors.As(err, &exit) {
+			os.Exit(int(exit))
+		}
+		fmt.Fprintln(os.Stderr, "golora:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends golora with a status and no further message.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func runKernel(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: golora kernel CONNECTION_FILE")
+	}
+	conn, err := kernel.ReadConnectionFile(args[0])
+	if err != nil {
+		return err
+	}
+	s, err := runtime.New(runtime.Options{CaptureFDs: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	k, err := kernel.New(conn, evaluator{s}, kernel.Info{
+		Implementation:        "golora",
+		ImplementationVersion: Version,
+		LanguageVersion:       strings.TrimPrefix(goruntime.Version(), "go"),
+		Banner:                fmt.Sprintf("golora %s — Go cells (yaegi) with LoRA builtins. %%help for help.", Version),
+		HelpLinks:             []kernel.HelpLink{{Text: "Go standard library", URL: "https://pkg.go.dev/std"}},
+	}, s.Console())
+	if err != nil {
+		return err
+	}
+	// Jupyter interrupts with SIGINT when interrupt_mode is signal; it must
+	// stop the cell, not the kernel. SIGTERM ends the kernel cleanly.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for x := range sig {
+			if x == syscall.SIGTERM {
+				cancel()
+				return
+			}
+			k.Interrupt()
+		}
+	}()
+	return k.Run(ctx)
+}
+
+func whereFlags(fs *flag.FlagSet) *kernelspec.Where {
+	w := &kernelspec.Where{}
+	fs.BoolVar(&w.User, "user", false, "the user's Jupyter data folder (the default)")
+	fs.BoolVar(&w.SysPrefix, "sys-prefix", false, "the active virtualenv or conda environment")
+	fs.StringVar(&w.Prefix, "prefix", "", "PREFIX/share/jupyter/kernels")
+	return w
+}
+
+func install(args []string, remove bool) error {
+	name := "install"
+	if remove {
+		name = "uninstall"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	w := whereFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	n := 0
+	for _, set := range []bool{w.User, w.SysPrefix, w.Prefix != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("give one of --user, --sys-prefix and --prefix DIR")
+	}
+	if remove {
+		dir, err := kernelspec.Uninstall(*w)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Removed the golora kernelspec from %s\n", dir)
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := kernelspec.Install(*w, exe)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Installed the golora kernelspec in %s\n", dir)
+	return nil
+}
+
+func runNotebook(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	out := fs.String("o", "", "write the executed notebook to this file")
+	inplace := fs.Bool("inplace", false, "write the executed notebook over the input")
+	allow := fs.Bool("allow-errors", false, "run every cell even after one fails")
+	quiet := fs.Bool("q", false, "do not echo the cells' output to the terminal")
+	var params []runtime.Param
+	fs.Func("p", "set a parameter: name=value (repeatable)", func(s string) error {
+		p, err := runtime.ParseParam(s)
+		if err == nil {
+			params = append(params, p)
+		}
+		return err
+	})
+	// Flags may follow the notebook's path.
+	var path string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return exitError(2)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if path != "" {
+			return fmt.Errorf("run takes one notebook, got %q and %q", path, fs.Arg(0))
+		}
+		path, args = fs.Arg(0), fs.Args()[1:]
+	}
+	if path == "" {
+		return errors.New("usage: golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors]")
+	}
+	if *inplace {
+		if *out != "" {
+			return errors.New("give -o or --inplace, not both")
+		}
+		*out = path
+	}
+	s, err := runtime.New(runtime.Options{CaptureFDs: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	console := s.Console()
+	logw := console
+	if *quiet {
+		logw = io.Discard
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		// The first Ctrl-C interrupts the cell, the second stops the run.
+		<-sig
+		s.Interrupt()
+		<-sig
+		cancel()
+		s.Interrupt()
+	}()
+	err = s.RunNotebook(ctx, path, runtime.RunOptions{Output: *out, Params: params, AllowErrors: *allow, Log: logw})
+	if *out != "" {
+		fmt.Fprintf(console, "golora: wrote %s\n", *out)
+	}
+	var cellErr *runtime.ErrCell
+	if errors.As(err, &cellErr) {
+		fmt.Fprintf(console, "golora: %v\n", err)
+		return exitError(1)
+	}
+	return err
+}
+
+func repl(args []string) error {
+	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
+	images := fs.String("images", "golora-images", "folder for images that cells display")
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	s, err := runtime.New(runtime.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.REPL(context.Background(), os.Stdin, os.Stdout, *images)
+}
+
+// evaluator adapts a runtime session to the kernel's Evaluator.
+type evaluator struct{ s *runtime.Session }
+
+var _ kernel.Evaluator = evaluator{}
+
+func (e evaluator) Execute(ctx context.Context, code string, count int, store bool, out kernel.Output) kernel.Outcome {
+	res := e.s.Execute(ctx, code, runtime.ExecOptions{Count: count, StoreHistory: store}, out)
+	o := kernel.Outcome{Value: res.Value, Page: res.Page}
+	if res.Err != nil {
+		o.Err = &kernel.CellError{Name: res.Err.Name, Value: res.Err.Value, Traceback: res.Err.Traceback}
+	}
+	return o
+}
+
+func (e evaluator) Interrupt() { e.s.Interrupt() }
+
+func (e evaluator) Complete(code string, cursor int) kernel.Completion {
+	c := e.s.Complete(code, cursor)
+	return kernel.Completion{Matches: c.Matches, Kinds: c.Kinds, Start: c.Start, End: c.End}
+}
+
+func (e evaluator) Inspect(code string, cursor int, detail bool) (display.Bundle, bool) {
+	return e.s.Inspect(code, cursor, detail)
+}
+
+func (e evaluator) IsComplete(code string) (string, string) { return e.s.IsComplete(code) }
+
+func (e evaluator) History(q kernel.HistoryQuery) []kernel.HistoryEntry {
+	h := e.s.History()
+	var list []runtime.HistoryEntry
+	switch q.AccessType {
+	case "tail":
+		list = h.Tail(q.N)
+	case "range":
+		list = h.Range(q.Session, q.Start, q.Stop)
+	case "search":
+		list = h.Search(q.Pattern, q.N, q.Unique)
+	}
+	out := make([]kernel.HistoryEntry, len(list))
+	for i, x := range list {
+		out[i] = kernel.HistoryEntry{Session: x.Session, Line: x.Line, Input: x.Input, Output: x.Output}
+	}
+	return out
+}
