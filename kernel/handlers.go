@@ -65,13 +65,12 @@ type executeRequest struct {
 }
 
 func (k *Kernel) handleExecuteRequest(ctx context.Context, s *socket, req *Message) {
-	arrived := time.Now()
 	var c executeRequest
 	if err := decodeContent(req, &c); err != nil {
 		k.reply(s, req, "execute_reply", errorContent("BadRequest", err.Error(), nil))
 		return
 	}
-	if k.aborted(arrived) {
+	if k.aborted(req.Received) {
 		k.reply(s, req, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
 		return
 	}

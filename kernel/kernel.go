@@ -209,6 +209,7 @@ func (k *Kernel) receive(s *socket, handle func(*Message)) {
 			k.log.Printf("%s: dropped a message: %v", s.name, err)
 			continue
 		}
+		m.Received = time.Now()
 		handle(m)
 	}
 }

@@ -39,6 +39,7 @@ type Message struct {
 	Metadata   map[string]any
 	Content    json.RawMessage
 	Buffers    [][]byte
+	Received   time.Time // when the kernel read it from its socket
 }
 
 // ErrBadMessage is wrapped by every error of Decode.

@@ -1,0 +1,70 @@
+# golora — the two commands that matter: `make demo` and `make test`.
+
+GO      ?= go
+PYTHON  ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+GOLORA  := $(CURDIR)/golora
+OUT     := out
+
+# The project's Python tools live in a virtualenv of its own.
+export GOLORA
+
+.PHONY: all build install uninstall demo test test-go test-py test-kernel check generate fuzz bench-kernel venv clean
+
+all: build
+
+build:
+	$(GO) build -o golora .
+
+## install: build golora and install its kernelspec for the current user
+install: build
+	./golora install --user
+
+uninstall:
+	./golora uninstall --user
+
+## demo: run the quickstart notebook headlessly and say where its outputs are
+demo: build
+	@mkdir -p $(OUT)
+	./golora run notebooks/quickstart.ipynb -o $(OUT)/quickstart.ipynb
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+## test: everything CI checks, on this machine
+test: check test-go test-py
+
+check: build
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test ./...
+
+# The kernel against Jupyter's own clients, over real sockets. The kernelspec
+# goes into the virtualenv, where jupyter_client finds it.
+test-py: build venv
+	./golora install --prefix $(VENV) >/dev/null
+	$(VPY) -m pytest -q kernel/testdata
+
+## generate: regenerate symbol tables and the documentation index; CI fails if this changes files
+generate:
+	$(GO) generate ./...
+
+## fuzz: run each fuzz target for FUZZTIME
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./kernel -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+
+## bench-kernel: start time and execute round trip through jupyter_client
+bench-kernel: build venv
+	$(VPY) kernel/testdata/bench_kernel.py
+
+clean:
+	rm -rf golora $(OUT)
