@@ -276,3 +276,54 @@ def test_port_in_use(golora, tmp_path):
     p = run_kernel(golora, fn)
     busy.close()
     assert p.returncode != 0 and "shell" in p.stderr and str(port) in p.stderr
+
+
+def test_streams_arrive_while_the_cell_runs(kernel):
+    _, kc = kernel
+    msg_id = kc.execute('fmt.Println("first")\ntime.Sleep(1500 * time.Millisecond)\nfmt.Println("second")')
+    first_at = idle_at = None
+    while idle_at is None:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        if m["msg_type"] == "stream" and "first" in m["content"]["text"] and first_at is None:
+            first_at = time.time()
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            idle_at = time.time()
+    assert first_at is not None and idle_at - first_at > 1.0
+
+
+def test_every_writer_is_captured(kernel):
+    _, kc = kernel
+    reply, out = execute(kc, 'fmt.Fprintln(os.Stdout, "via os.Stdout")\nos.Stdout.WriteString("direct\\n")\nlog.SetFlags(0)\nlog.Println("via log")')
+    assert "via os.Stdout\ndirect\n" in stream(out)
+    assert "via log" in stream(out, "stderr")
+    reply, out = execute(kc, "!echo from a child process")
+    assert "from a child process" in stream(out)
+
+
+def test_update_display_data(kernel):
+    _, kc = kernel
+    reply, out = execute(kc, 'id := display.NewID()\ndisplay.Update(id, display.Text("one"))\ndisplay.Update(id, display.Text("two"))')
+    out = [m for m in out if m["msg_type"] != "execute_input"]
+    kinds = [m["msg_type"] for m in out]
+    assert kinds == ["display_data", "update_display_data"]
+    ids = {m["content"]["transient"]["display_id"] for m in out}
+    assert len(ids) == 1
+    assert out[1]["content"]["data"]["text/plain"] == "two"
+
+
+def test_heartbeat_answers_while_a_cell_runs(kernel):
+    km, kc = kernel
+    import zmq
+    ctx = zmq.Context.instance()
+    hb = ctx.socket(zmq.REQ)
+    hb.connect(f"tcp://{km.ip}:{km.hb_port}")
+    msg_id = kc.execute("time.Sleep(2 * time.Second)")
+    wait_busy(kc, msg_id)
+    t0 = time.time()
+    hb.send(b"ping")
+    assert hb.poll(1000), "no heartbeat while a cell runs"
+    assert hb.recv() == b"ping" and time.time() - t0 < 1
+    hb.close()
+    collect(kc, msg_id)
