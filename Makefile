@@ -10,7 +10,7 @@ OUT     := out
 # The project's Python tools live in a virtualenv of its own.
 export GOLORA
 
-.PHONY: all build install uninstall demo test test-go test-py test-kernel check generate fuzz bench-kernel venv clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser check generate fuzz bench-kernel venv clean
 
 all: build
 
@@ -51,7 +51,12 @@ test-go:
 # goes into the virtualenv, where jupyter_client finds it.
 test-py: build venv
 	./golora install --prefix $(VENV) >/dev/null
-	$(VPY) -m pytest -q kernel/testdata
+	$(VPY) -m pytest -q kernel/testdata notebooks/testdata --ignore=notebooks/testdata/test_jupyterlab.py
+
+## test-browser: golora in a real JupyterLab in headless Chromium (needs Debian's chromium and chromium-driver)
+test-browser: build venv
+	./golora install --prefix $(VENV) >/dev/null
+	$(VPY) -m pytest -q notebooks/testdata/test_jupyterlab.py
 
 ## generate: regenerate symbol tables and the documentation index; CI fails if this changes files
 generate:

@@ -214,6 +214,7 @@ func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, l
 		return err
 	}
 	for i, stmt := range stmts {
+		stmt = wrapIfNeeded(stmt)
 		final := last && i == len(stmts)-1
 		if a, ok := stmt.(*ast.AssignStmt); ok && a.Tok == token.DEFINE && allGlobals(a, st) {
 			if err := flush(); err != nil {
@@ -268,6 +269,40 @@ func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, l
 		}
 	}
 	return nil, flush()
+}
+
+// wrapIfNeeded works around a yaegi v0.16.1 bug: at the top level of a
+// cell, a multi-value := from a call inside a block (`for … { n, err :=
+// f() }`) fails with "undefined: n". Inside a function it works, so such a
+// statement runs as the body of a function literal called at once; a
+// compound statement declares nothing outside itself, so nothing changes.
+func wrapIfNeeded(stmt ast.Stmt) ast.Stmt {
+	switch stmt.(type) {
+	case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+	default:
+		return stmt
+	}
+	found := false
+	ast.Inspect(stmt, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE && len(x.Lhs) > 1 && len(x.Rhs) == 1 {
+				found = true
+			}
+		}
+		return !found
+	})
+	if !found {
+		return stmt
+	}
+	pos := stmt.Pos()
+	lit := &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
+		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{stmt}, Rbrace: stmt.End()},
+	}
+	return &ast.ExprStmt{X: &ast.CallExpr{Fun: lit, Lparen: stmt.End(), Rparen: stmt.End()}}
 }
 
 func allGlobals(a *ast.AssignStmt, st *state) bool {

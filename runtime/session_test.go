@@ -208,6 +208,21 @@ q.Twice()`
 	}
 }
 
+func TestMultiValueDefineInBlocks(t *testing.T) {
+	s := newSession(t)
+	if got := value(t, s, `var total int
+for _, w := range []string{"1", "22", "333"} {
+	n, err := strconv.Atoi(w)
+	if err != nil {
+		panic(err)
+	}
+	total += n
+}
+total`); got != "356" {
+		t.Errorf("total = %s", got)
+	}
+}
+
 func TestMixedCell(t *testing.T) {
 	s := newSession(t)
 	if got := value(t, s, `import "strings"
