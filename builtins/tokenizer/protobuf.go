@@ -93,6 +93,22 @@ func (r *protoReader) next() (protoField, error) {
 	return f, nil
 }
 
+// eachField calls fn for each field of the message in data, stopping at
+// the first error.
+func eachField(data []byte, fn func(f protoField) error) error {
+	r := protoReader{buf: data}
+	for !r.done() {
+		f, err := r.next()
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // int32 returns a varint field as the int32 it encodes (negative int32
 // values are sign-extended to 64 bits on the wire).
 func (f protoField) int32() int32 { return int32(f.num64) }

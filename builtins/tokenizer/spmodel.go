@@ -66,44 +66,37 @@ func parseSentencePiece(data []byte) (*spModel, error) {
 		removeExtraWS:  true,
 		escapeWS:       true,
 	}
-	r := protoReader{buf: data}
-	for !r.done() {
-		f, err := r.next()
-		if err != nil {
-			return nil, err
-		}
+	err := eachField(data, func(f protoField) error {
 		switch f.num {
 		case 1:
 			if err := f.expect(wireBytes, "pieces"); err != nil {
-				return nil, err
+				return err
 			}
 			p, err := parsePiece(f.data)
 			if err != nil {
-				return nil, fmt.Errorf("piece %d: %w", len(m.pieces), err)
+				return fmt.Errorf("piece %d: %w", len(m.pieces), err)
 			}
 			m.pieces = append(m.pieces, p)
 		case 2:
 			if err := f.expect(wireBytes, "trainer_spec"); err != nil {
-				return nil, err
+				return err
 			}
-			if err := m.parseTrainerSpec(f.data); err != nil {
-				return nil, fmt.Errorf("trainer_spec: %w", err)
-			}
+			return wrap("trainer_spec", m.parseTrainerSpec(f.data))
 		case 3:
 			if err := f.expect(wireBytes, "normalizer_spec"); err != nil {
-				return nil, err
+				return err
 			}
-			if err := m.parseNormalizerSpec(f.data, false); err != nil {
-				return nil, fmt.Errorf("normalizer_spec: %w", err)
-			}
+			return wrap("normalizer_spec", m.parseNormalizerSpec(f.data, false))
 		case 5:
 			if err := f.expect(wireBytes, "denormalizer_spec"); err != nil {
-				return nil, err
+				return err
 			}
-			if err := m.parseNormalizerSpec(f.data, true); err != nil {
-				return nil, fmt.Errorf("denormalizer_spec: %w", err)
-			}
+			return wrap("denormalizer_spec", m.parseNormalizerSpec(f.data, true))
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(m.pieces) == 0 {
 		return nil, errors.New("no pieces: not a SentencePiece model")
@@ -113,32 +106,25 @@ func parseSentencePiece(data []byte) (*spModel, error) {
 
 func parsePiece(data []byte) (spPiece, error) {
 	p := spPiece{typ: pieceNormal}
-	r := protoReader{buf: data}
-	for !r.done() {
-		f, err := r.next()
-		if err != nil {
-			return p, err
-		}
+	err := eachField(data, func(f protoField) error {
 		switch f.num {
 		case 1:
-			if err := f.expect(wireBytes, "piece"); err != nil {
-				return p, err
-			}
 			p.text = string(f.data)
+			return f.expect(wireBytes, "piece")
 		case 2:
-			if err := f.expect(wireFixed32, "score"); err != nil {
-				return p, err
-			}
 			p.score = f.float32()
+			return f.expect(wireFixed32, "score")
 		case 3:
-			if err := f.expect(wireVarint, "type"); err != nil {
-				return p, err
-			}
 			p.typ = pieceType(f.int32())
 			if p.typ < pieceNormal || p.typ > pieceByte {
-				return p, fmt.Errorf("unknown piece type %d", f.int32())
+				return fmt.Errorf("unknown piece type %d", f.int32())
 			}
+			return f.expect(wireVarint, "type")
 		}
+		return nil
+	})
+	if err != nil {
+		return p, err
 	}
 	if p.text == "" {
 		return p, errors.New("empty piece")
@@ -150,75 +136,65 @@ func parsePiece(data []byte) (spPiece, error) {
 }
 
 func (m *spModel) parseTrainerSpec(data []byte) error {
-	r := protoReader{buf: data}
-	for !r.done() {
-		f, err := r.next()
-		if err != nil {
-			return err
-		}
-		var ferr error
+	return eachField(data, func(f protoField) error {
 		switch f.num {
 		case 3:
-			ferr = f.expect(wireVarint, "model_type")
 			m.modelType = int(f.int32())
+			return f.expect(wireVarint, "model_type")
 		case 24:
-			ferr = f.expect(wireVarint, "treat_whitespace_as_suffix")
 			m.wsSuffix = f.bool()
+			return f.expect(wireVarint, "treat_whitespace_as_suffix")
 		case 35:
-			ferr = f.expect(wireVarint, "byte_fallback")
 			m.byteFallback = f.bool()
+			return f.expect(wireVarint, "byte_fallback")
 		case 44:
-			ferr = f.expect(wireBytes, "unk_surface")
 			m.unkSurface = string(f.data)
+			return f.expect(wireBytes, "unk_surface")
 		case 46:
-			ferr = f.expect(wireBytes, "bos_piece")
 			m.bosPiece = string(f.data)
+			return f.expect(wireBytes, "bos_piece")
 		case 47:
-			ferr = f.expect(wireBytes, "eos_piece")
 			m.eosPiece = string(f.data)
+			return f.expect(wireBytes, "eos_piece")
 		case 48:
-			ferr = f.expect(wireBytes, "pad_piece")
 			m.padPiece = string(f.data)
+			return f.expect(wireBytes, "pad_piece")
 		}
-		if ferr != nil {
-			return ferr
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (m *spModel) parseNormalizerSpec(data []byte, denormalizer bool) error {
-	r := protoReader{buf: data}
-	for !r.done() {
-		f, err := r.next()
-		if err != nil {
-			return err
-		}
-		var ferr error
+	return eachField(data, func(f protoField) error {
 		switch {
 		case f.num == 2 && denormalizer:
-			ferr = f.expect(wireBytes, "precompiled_charsmap")
 			m.denormCharsmap = f.data
+			return f.expect(wireBytes, "precompiled_charsmap")
 		case denormalizer:
 		case f.num == 1:
-			ferr = f.expect(wireBytes, "name")
 			m.normName = string(f.data)
+			return f.expect(wireBytes, "name")
 		case f.num == 2:
-			ferr = f.expect(wireBytes, "precompiled_charsmap")
 			m.charsmap = f.data
+			return f.expect(wireBytes, "precompiled_charsmap")
 		case f.num == 3:
-			ferr = f.expect(wireVarint, "add_dummy_prefix")
 			m.addDummyPrefix = f.bool()
+			return f.expect(wireVarint, "add_dummy_prefix")
 		case f.num == 4:
-			ferr = f.expect(wireVarint, "remove_extra_whitespaces")
 			m.removeExtraWS = f.bool()
+			return f.expect(wireVarint, "remove_extra_whitespaces")
 		case f.num == 5:
-			ferr = f.expect(wireVarint, "escape_whitespaces")
 			m.escapeWS = f.bool()
+			return f.expect(wireVarint, "escape_whitespaces")
 		}
-		if ferr != nil {
-			return ferr
-		}
+		return nil
+	})
+}
+
+// wrap prefixes a non-nil error with what was being read.
+func wrap(what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

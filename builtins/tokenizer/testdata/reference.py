@@ -3,6 +3,7 @@ reference implementations, the Python packages sentencepiece and tokenizers,
 give for every text of corpus.jsonl, with each test tokenizer:
 
     llama.json              CACHE_DIR/llama/tokenizer.model        (sentencepiece)
+    sp-*.json               sp/*.model, made by sptrain.py         (sentencepiece)
     llama-hf*.json          CACHE_DIR/llama-hf*/tokenizer.json     (tokenizers)
     gpt2*.json              CACHE_DIR/gpt2*/tokenizer.json         (tokenizers)
     trained.json            trained/tokenizer.json, made by TrainBPE (tokenizers)
@@ -13,7 +14,7 @@ and the decode of those ids; decodes of random id sequences (with special and
 byte tokens); decodes as (shortened) sha256 of the text; the vocabulary as a
 sha256 of its pieces; the tokens the post-processor adds;
 and the special ids. Only ids and hashes, so no third-party vocabulary is
-committed (trained.json, our own, keeps its decoded texts).
+committed (the files of our own models keep their decoded texts).
 
     python reference.py ../../../testdata-cache/tokenizer
 """
@@ -73,14 +74,14 @@ def write(name, obj):
     print("wrote", path)
 
 
-def sentencepiece_ref(path, texts):
+def sentencepiece_ref(path, texts, keep_text=False):
     sp = spm.SentencePieceProcessor(model_file=path)
     size = sp.get_piece_size()
     ids = [sp.encode(t) for t in texts]
     favoured = [i for i in range(size) if sp.is_byte(i) or sp.is_control(i) or sp.is_unknown(i)]
     favoured += [sp.piece_to_id("\u2581"), sp.piece_to_id("\u2581\u2581")]
     rnd = random_ids(random.Random(7), size, favoured)
-    return {
+    out = {
         "source": "sentencepiece " + spm.__version__,
         "vocab_size": size,
         "bos": sp.bos_id(),
@@ -89,10 +90,19 @@ def sentencepiece_ref(path, texts):
         "unk": sp.unk_id(),
         "vocab_sha256": sha("\n".join(sp.id_to_piece(i) for i in range(size))),
         "ids": ids,
-        "decoded_sha256": [sha(sp.decode(x)) for x in ids],
-        "random_ids": rnd,
-        "random_decoded_sha256": [sha(sp.decode(x)) for x in rnd],
     }
+    add_decodes(out, [sp.decode(x) for x in ids], rnd, [sp.decode(x) for x in rnd], keep_text)
+    return out
+
+
+def add_decodes(out, decoded, rnd, rnd_decoded, keep_text):
+    if keep_text:
+        out["decoded"] = decoded
+    out["decoded_sha256"] = [sha(d) for d in decoded]
+    out["random_ids"] = rnd
+    if keep_text:
+        out["random_decoded"] = rnd_decoded
+    out["random_decoded_sha256"] = [sha(d) for d in rnd_decoded]
 
 
 def special_frame(tok, text):
@@ -129,13 +139,7 @@ def tokenizers_ref(path, texts, keep_text=False):
     }
     decoded = [tok.decode(x, skip_special_tokens=True) for x in ids]
     rnd_decoded = [tok.decode(x, skip_special_tokens=True) for x in rnd]
-    if keep_text:
-        out["decoded"] = decoded
-    out["decoded_sha256"] = [sha(d) for d in decoded]
-    out["random_ids"] = rnd
-    if keep_text:
-        out["random_decoded"] = rnd_decoded
-    out["random_decoded_sha256"] = [sha(d) for d in rnd_decoded]
+    add_decodes(out, decoded, rnd, rnd_decoded, keep_text)
     return out
 
 
@@ -145,6 +149,9 @@ def main():
     cache = sys.argv[1]
     texts = corpus()
     write("llama", sentencepiece_ref(os.path.join(cache, "llama", "tokenizer.model"), texts))
+    for name in ("small", "bytes"):
+        path = os.path.join(HERE, "sp", name + ".model")
+        write("sp-" + name, sentencepiece_ref(path, texts, keep_text=True))
     for name in ("llama-hf", "llama-hf-legacy", "llama-hf-split", "gpt2", "gpt2-added"):
         write(name, tokenizers_ref(os.path.join(cache, name, "tokenizer.json"), texts))
     trained = os.path.join(HERE, "trained", "tokenizer.json")
