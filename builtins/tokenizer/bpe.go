@@ -12,12 +12,12 @@ type mergeTable map[uint64]mergeRule
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-// symbol is one symbol of a word being merged: a token id, the number of
-// bytes of the word it covers (0 once merged into its left neighbour), and
+// symbol is one symbol of a word being merged: a token id, the bytes of
+// the word it covers (start is -1 once merged into its left neighbour), and
 // links to its live neighbours (-1 at the ends).
 type symbol struct {
 	id         int32
-	size       int32
+	start, end int32
 	prev, next int32
 }
 
@@ -42,10 +42,12 @@ func (m *merger) reset() {
 	m.queue = m.queue[:0]
 }
 
-// add appends a symbol to the word.
-func (m *merger) add(id int32, size int) {
+// add appends a symbol that covers word[start:end]. Symbols are added in
+// order; a gap between two (a character the model drops) does not keep
+// them from merging.
+func (m *merger) add(id int32, start, end int) {
 	n := int32(len(m.syms))
-	m.syms = append(m.syms, symbol{id: id, size: int32(size), prev: n - 1, next: n + 1})
+	m.syms = append(m.syms, symbol{id: id, start: int32(start), end: int32(end), prev: n - 1, next: n + 1})
 }
 
 // run applies the rules of table to the word until none applies: always the
@@ -63,13 +65,13 @@ func (m *merger) run(table mergeTable) {
 	for len(m.queue) > 0 {
 		c := m.pop()
 		s := &m.syms[c.pos]
-		if s.size == 0 || s.next < 0 || s.id != c.a || m.syms[s.next].id != c.b {
+		if s.start < 0 || s.next < 0 || s.id != c.a || m.syms[s.next].id != c.b {
 			continue // stale: one of the two has changed since it was queued
 		}
 		right := &m.syms[s.next]
 		s.id = c.id
-		s.size += right.size
-		right.size = 0
+		s.end = right.end
+		right.start = -1
 		s.next = right.next
 		if s.next >= 0 {
 			m.syms[s.next].prev = c.pos
@@ -137,13 +139,13 @@ func (m *merger) pop() candidate {
 	return top
 }
 
-// each calls f for the word's symbols in order, with the byte offset of
-// each within the word.
-func (m *merger) each(f func(id int32, start, size int)) {
-	start := 0
-	for i := int32(0); i >= 0 && int(i) < len(m.syms); i = m.syms[i].next {
+// each calls f for the word's symbols in order.
+func (m *merger) each(f func(id int32, start, end int)) {
+	if len(m.syms) == 0 {
+		return
+	}
+	for i := int32(0); i >= 0; i = m.syms[i].next {
 		s := m.syms[i]
-		f(s.id, start, int(s.size))
-		start += int(s.size)
+		f(s.id, int(s.start), int(s.end))
 	}
 }

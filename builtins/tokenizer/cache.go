@@ -9,10 +9,11 @@ const (
 	cacheMaxKey    = 256 // bytes; longer words are not cached
 )
 
-// token is one token of a cached word: its id and the bytes it covers.
+// token is one token of a word: its id and the byte offset in the word
+// where it starts.
 type token struct {
-	id   int32
-	size int32
+	id  int32
+	off int32
 }
 
 // wordCache remembers how words were tokenized. Text repeats words often,

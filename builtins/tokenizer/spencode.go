@@ -226,7 +226,7 @@ func (e *spEncoder) encode(out *encoding, text string) {
 	for i := 0; i < len(norm); {
 		if n := longestPrefix(e.user, norm[i:]); n > 0 {
 			e.encodeRun(out, w, runStart, i)
-			e.emit(out, w, e.userID[string(norm[i:i+n])], i, n)
+			e.emit(out, w, e.userID[string(norm[i:i+n])], i)
 			i += n
 			runStart, prevWS = i, false
 			continue
@@ -255,16 +255,14 @@ func (e *spEncoder) encodeRun(out *encoding, w *spWork, start, end int) {
 		e.cache.put(run, toks)
 	}
 	w.toks = toks
-	pos := start
 	for _, t := range toks {
-		e.emit(out, w, t.id, pos, int(t.size))
-		pos += int(t.size)
+		e.emit(out, w, t.id, start+int(t.off))
 	}
 }
 
-// emit adds a token that covers norm[pos:pos+size]. Consecutive unknown
-// tokens become one, as SentencePiece does.
-func (e *spEncoder) emit(out *encoding, w *spWork, id int32, pos, size int) {
+// emit adds a token that starts at norm[pos]. Consecutive unknown tokens
+// become one, as SentencePiece does.
+func (e *spEncoder) emit(out *encoding, w *spWork, id int32, pos int) {
 	isUnk := id == e.unk
 	if isUnk && w.prevU {
 		return
@@ -290,27 +288,27 @@ func (e *spEncoder) tokenize(w *spWork, dst []token, run []byte) []token {
 			r, n = utf8.DecodeRune(run[i:])
 			id = e.charID(r)
 		}
-		w.m.add(id, n)
+		w.m.add(id, i, i+n)
 		i += n
 	}
 	w.m.run(e.merges)
-	w.m.each(func(id int32, start, size int) {
+	w.m.each(func(id int32, start, end int) {
 		if id >= 0 && id < e.symPieces {
-			dst = append(dst, token{id: e.final[id], size: int32(size)})
+			dst = append(dst, token{id: e.final[id], off: int32(start)})
 			return
 		}
 		// A character that is not a mergeable piece.
-		piece := run[start : start+size]
+		piece := run[start:end]
 		if rid, ok := e.reserved[string(piece)]; ok && rid != e.unk {
-			dst = append(dst, token{id: rid, size: int32(size)})
+			dst = append(dst, token{id: rid, off: int32(start)})
 			return
 		}
 		if !e.byteFallback {
-			dst = append(dst, token{id: e.unk, size: int32(size)})
+			dst = append(dst, token{id: e.unk, off: int32(start)})
 			return
 		}
-		for _, b := range piece {
-			dst = append(dst, token{id: e.bytePiece[b], size: 1})
+		for k, b := range piece {
+			dst = append(dst, token{id: e.bytePiece[b], off: int32(start + k)})
 		}
 	})
 	return dst
