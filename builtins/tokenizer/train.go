@@ -196,4 +196,3 @@ func (q *pairQueue) Pop() any {
 	*q = old[:len(old)-1]
 	return e
 }
-
