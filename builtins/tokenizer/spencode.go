@@ -14,6 +14,12 @@ const metaspace = "\u2581"
 // noMerge is the symbol id of a character that no merge involves.
 const noMerge = -2
 
+// maxMergedPiece bounds, in bytes, the pieces that merging can make; the
+// cost of finding their merges grows with the square of their length.
+// SentencePiece's trainer makes pieces of at most 512 bytes
+// (max_sentencepiece_length).
+const maxMergedPiece = 2048
+
 // spEncoder encodes text as SentencePiece's BPE model does: normalize
 // (identity rule: escape spaces as "▁", add the dummy prefix, optionally
 // drop extra whitespace), split into characters and user-defined symbols,
@@ -175,6 +181,9 @@ func (e *spEncoder) buildMerges(m *spModel, mergeable map[string]int32) {
 	for text, id := range mergeable {
 		if strings.Contains(strings.TrimLeft(text, ws), ws) {
 			e.splitAtWS = false
+		}
+		if len(text) > maxMergedPiece {
+			continue
 		}
 		r := rank[m.pieces[id].score]
 		for k := range text {
