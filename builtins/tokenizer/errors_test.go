@@ -158,4 +158,3 @@ func TestMinimalModels(t *testing.T) {
 		t.Errorf("Save left %d files in the folder, want 1", len(entries))
 	}
 }
-
