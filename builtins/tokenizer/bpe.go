@@ -34,7 +34,12 @@ type candidate struct {
 type merger struct {
 	syms  []symbol
 	queue []candidate
+	rules []mergeRule // runShort: the rule for each symbol and its next
 }
+
+// shortWord is the length up to which a word is merged by scanning for
+// the best pair rather than with a priority queue.
+const shortWord = 24
 
 // reset starts a new word.
 func (m *merger) reset() {
@@ -59,6 +64,10 @@ func (m *merger) run(table mergeTable) {
 		return
 	}
 	m.syms[len(m.syms)-1].next = -1
+	if len(m.syms) <= shortWord {
+		m.runShort(table)
+		return
+	}
 	for i := 0; i+1 < len(m.syms); i++ {
 		m.consider(table, int32(i), int32(i+1))
 	}
@@ -83,6 +92,62 @@ func (m *merger) run(table mergeTable) {
 			m.consider(table, c.pos, s.next)
 		}
 	}
+}
+
+// noRule marks a pair that no rule merges.
+var noRule = mergeRule{rank: 1<<31 - 1, id: -1}
+
+// runShort is run for short words: it keeps the rule of each adjacent pair
+// and scans for the lowest rank (leftmost first), which for a few symbols
+// is faster than a queue and gives the same order.
+func (m *merger) runShort(table mergeTable) {
+	m.rules = m.rules[:0]
+	for i := range m.syms {
+		r := noRule
+		if i+1 < len(m.syms) {
+			if got, ok := table[pairKey(m.syms[i].id, m.syms[i+1].id)]; ok {
+				r = got
+			}
+		}
+		m.rules = append(m.rules, r)
+	}
+	for {
+		best := int32(-1)
+		rank := noRule.rank
+		for i := int32(0); i >= 0; i = m.syms[i].next {
+			if m.rules[i].rank < rank {
+				best, rank = i, m.rules[i].rank
+			}
+		}
+		if best < 0 {
+			return
+		}
+		s := &m.syms[best]
+		right := &m.syms[s.next]
+		s.id = m.rules[best].id
+		s.end = right.end
+		right.start = -1
+		s.next = right.next
+		if s.next >= 0 {
+			m.syms[s.next].prev = best
+		}
+		m.rules[best] = m.ruleAfter(table, best)
+		if s.prev >= 0 {
+			m.rules[s.prev] = m.ruleAfter(table, s.prev)
+		}
+	}
+}
+
+// ruleAfter returns the rule that merges symbol i with its next, or noRule.
+func (m *merger) ruleAfter(table mergeTable, i int32) mergeRule {
+	next := m.syms[i].next
+	if next < 0 {
+		return noRule
+	}
+	if r, ok := table[pairKey(m.syms[i].id, m.syms[next].id)]; ok {
+		return r
+	}
+	return noRule
 }
 
 // consider queues the pair of symbols left and right if a rule merges it.

@@ -25,7 +25,11 @@ type hfModel struct {
 	// ("▁" in SentencePiece-style vocabularies): words are cut in front of
 	// it, and the parts tokenized and cached on their own.
 	splitAt string
-	cache   *wordCache
+	// alone marks the ASCII characters whose token no merge involves
+	// ("\n" in LLaMA's vocabulary): when words are cut at splitAt they
+	// are also cut before and after these.
+	alone [utf8.RuneSelf]bool
+	cache *wordCache
 }
 
 // finish fills the lookup tables from the vocabulary.
@@ -54,6 +58,16 @@ func (m *hfModel) finish() {
 		if id, ok := m.vocab[key]; ok {
 			m.byteID[b] = id
 		}
+	}
+	joins := map[int32]bool{}
+	for key := range m.merges {
+		joins[int32(key>>32)], joins[int32(uint32(key))] = true, true
+	}
+	for c, id := range m.asciiID {
+		if id < 0 && m.byteFallback {
+			id = m.byteID[c]
+		}
+		m.alone[c] = id >= 0 && !joins[id]
 	}
 	m.cache = newWordCache()
 }
@@ -112,6 +126,15 @@ func (m *hfModel) encodeWord(out *encoding, w *hfWork, word normText) {
 	}
 	start, prev := 0, false
 	for i := 0; i < len(word.s); {
+		if c := word.s[i]; c < utf8.RuneSelf && m.alone[c] {
+			if i > start {
+				emit(word.slice(start, i))
+			}
+			emit(word.slice(i, i+1))
+			i++
+			start, prev = i, false
+			continue
+		}
 		at := hasPrefixBytes(word.s[i:], m.splitAt)
 		if at && !prev && i > start {
 			emit(word.slice(start, i))
@@ -121,7 +144,9 @@ func (m *hfModel) encodeWord(out *encoding, w *hfWork, word normText) {
 		_, n := utf8.DecodeRune(word.s[i:])
 		i += n
 	}
-	emit(word.slice(start, len(word.s)))
+	if start < len(word.s) {
+		emit(word.slice(start, len(word.s)))
+	}
 }
 
 // tokenize appends the tokens of word to dst.

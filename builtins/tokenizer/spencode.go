@@ -43,6 +43,9 @@ type spEncoder struct {
 	reserved  map[string]int32
 	merges    mergeTable
 	splitAtWS bool // no piece joins a word to the space after it
+	// alone marks the ASCII characters that no merge involves ("\n" in
+	// LLaMA's model): runs are cut before and after them.
+	alone [utf8.RuneSelf]bool
 
 	unk          int32
 	byteFallback bool
@@ -128,6 +131,13 @@ func newSPEncoder(m *spModel) (*spEncoder, error) {
 	}
 	e.user = newPrefixSet(users)
 	e.buildMerges(m, mergeable)
+	joins := map[int32]bool{}
+	for key := range e.merges {
+		joins[int32(key>>32)], joins[int32(uint32(key))] = true, true
+	}
+	for c, id := range e.asciiSym {
+		e.alone[c] = !joins[id]
+	}
 	return e, nil
 }
 
@@ -237,6 +247,13 @@ func (e *spEncoder) encode(out *encoding, text string) {
 			e.encodeRun(out, w, runStart, i)
 			e.emit(out, w, e.userID[string(norm[i:i+n])], i)
 			i += n
+			runStart, prevWS = i, false
+			continue
+		}
+		if c := norm[i]; c < utf8.RuneSelf && e.alone[c] {
+			e.encodeRun(out, w, runStart, i)
+			e.encodeRun(out, w, i, i+1)
+			i++
 			runStart, prevWS = i, false
 			continue
 		}

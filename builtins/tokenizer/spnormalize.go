@@ -42,8 +42,27 @@ func (e *spEncoder) normalize(norm []byte, orig []int32, text string, withOrig b
 	if e.addDummyPrefix {
 		appendWS(consumed)
 	}
+	if cap(norm)-len(norm) < len(text)+len(text)/4 {
+		norm = append(make([]byte, 0, len(norm)+len(text)+len(text)/4+8), norm...)
+	}
 	prevSpace := e.removeExtraWS
 	for consumed < len(text) {
+		if c := text[consumed]; c < utf8.RuneSelf && e.user == nil {
+			// One ASCII character: the common case, written out.
+			switch {
+			case c == ' ' && prevSpace:
+			case c == ' ' && e.escapeWS:
+				appendWS(consumed)
+			default:
+				norm = append(norm, c)
+				if withOrig {
+					orig = append(orig, int32(consumed))
+				}
+			}
+			prevSpace = c == ' ' && e.removeExtraWS
+			consumed++
+			continue
+		}
 		unit, n := e.unit(text[consumed:])
 		skipped := 0
 		for prevSpace && skipped < len(unit) && unit[skipped] == ' ' {
