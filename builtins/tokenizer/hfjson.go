@@ -105,7 +105,8 @@ func parseJSON(path string, data []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 
-	t := &Tokenizer{source: path, unk: int(model.unk), enc: enc, json: data}
+	t := &Tokenizer{source: path, unk: int(model.unk), enc: enc}
+	t.json = func() ([]byte, error) { return data, nil }
 	size := 0
 	for _, id := range model.vocab {
 		size = max(size, int(id)+1)

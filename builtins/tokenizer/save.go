@@ -12,16 +12,19 @@ import (
 // Save writes the tokenizer as a tokenizer.json to path, or into path if it
 // is a folder, atomically (a temporary file renamed into place). A
 // tokenizer loaded from tokenizer.json is written as it was read; one from
-// TrainBPE as it was made. A SentencePiece model has no tokenizer.json
-// form here: copy its tokenizer.model instead.
+// TrainBPE as it was made; a SentencePiece model is converted as Hugging
+// Face's converter does (LlamaTokenizerFast), which is refused for models
+// whose normalizer tokenizer.json cannot express (extra whitespace
+// removal): copy their tokenizer.model instead.
 func (t *Tokenizer) Save(path string) error {
-	if t.json == nil {
-		return fmt.Errorf("tokenizer %s: Save: a SentencePiece model is not converted to tokenizer.json; copy the .model file instead", t.source)
+	data, err := t.json()
+	if err != nil {
+		return fmt.Errorf("tokenizer %s: Save: %w; copy the .model file instead", t.source, err)
 	}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		path = filepath.Join(path, "tokenizer.json")
 	}
-	if err := writeAtomic(path, t.json); err != nil {
+	if err := writeAtomic(path, data); err != nil {
 		return fmt.Errorf("tokenizer: Save: %w", err)
 	}
 	return nil

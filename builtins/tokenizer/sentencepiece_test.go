@@ -24,3 +24,25 @@ func TestSentencePieceOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestSentencePieceSave converts LLaMA's model to tokenizer.json and checks
+// the result against Hugging Face tokenizers' reading of transformers'
+// conversion of the same model.
+func TestSentencePieceSave(t *testing.T) {
+	tok, err := Load(fetched(t, "llama/tokenizer.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tok.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.BOS() != tok.BOS() || saved.EOS() != tok.EOS() {
+		t.Errorf("saved BOS, EOS = %d, %d, want %d, %d", saved.BOS(), saved.EOS(), tok.BOS(), tok.EOS())
+	}
+	checkReference(t, saved, loadReference(t, "llama-hf"))
+}

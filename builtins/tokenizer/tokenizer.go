@@ -23,7 +23,7 @@ type Tokenizer struct {
 	unk    int
 	enc    encoder
 	dec    decoder
-	json   []byte // the tokenizer.json that Save writes; nil if it has none
+	json   func() ([]byte, error) // the tokenizer.json that Save writes
 }
 
 // Load reads a tokenizer: a Hugging Face tokenizer.json, a SentencePiece
@@ -113,6 +113,7 @@ func parseSentencePieceModel(path string, data []byte) (*Tokenizer, error) {
 	if m.byteFallback {
 		t.kind += " with byte fallback"
 	}
+	t.json = func() ([]byte, error) { return sentencePieceJSON(m, t.bos) }
 	return t, nil
 }
 
