@@ -21,27 +21,18 @@ func sentencePieceJSON(m *spModel, bos int) ([]byte, error) {
 		return nil, errors.New("normalizer_spec.escape_whitespaces false has no tokenizer.json equivalent")
 	}
 	vocab := make(map[string]int, len(m.pieces))
-	type addedJSON struct {
-		ID         int    `json:"id"`
-		Content    string `json:"content"`
-		SingleWord bool   `json:"single_word"`
-		LStrip     bool   `json:"lstrip"`
-		RStrip     bool   `json:"rstrip"`
-		Normalized bool   `json:"normalized"`
-		Special    bool   `json:"special"`
-	}
-	added := []addedJSON{}
+	added := []addedToken{}
 	var unk *string
 	for i, p := range m.pieces {
 		vocab[p.text] = i
 		switch p.typ {
 		case pieceUnknown, pieceControl:
-			added = append(added, addedJSON{ID: i, Content: p.text, Special: true})
+			added = append(added, addedToken{ID: i, Content: p.text, Special: true})
 			if p.typ == pieceUnknown {
 				unk = &m.pieces[i].text
 			}
 		case pieceUserDefined:
-			added = append(added, addedJSON{ID: i, Content: p.text})
+			added = append(added, addedToken{ID: i, Content: p.text})
 		}
 	}
 	merges := [][2]string{}
