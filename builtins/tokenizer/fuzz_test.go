@@ -132,3 +132,36 @@ func exercise(tok *Tokenizer) {
 	tok.Decode([]int{-1, 0, 1, 2, 3, 4, 5, 1 << 30})
 	_ = tok.String()
 }
+
+// TestConcurrentEncode encodes from several goroutines at once, as
+// notebook cells and data loaders may; run it with -race.
+func TestConcurrentEncode(t *testing.T) {
+	tok, err := Load(filepath.Join("testdata", "sp", "bytes.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := corpus(t)[:400]
+	want := make([][]int, len(texts))
+	for i, text := range texts {
+		want[i] = tok.Encode(text, false)
+	}
+	clearCache(tok)
+	errs := make(chan string, 4)
+	for g := range 4 {
+		go func() {
+			for i := range texts {
+				k := (i + g*97) % len(texts)
+				if got := tok.Encode(texts[k], false); !slices.Equal(got, want[k]) {
+					errs <- texts[k]
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if text := <-errs; text != "" {
+			t.Errorf("concurrent Encode(%q) differs", text)
+		}
+	}
+}
