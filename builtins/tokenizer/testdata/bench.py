@@ -14,6 +14,7 @@ import sys
 import time
 
 import sentencepiece as spm
+import tokenizers
 from tokenizers import Tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,13 +47,21 @@ def main():
     cache = sys.argv[1]
     text = bench_text()
     mb = len(text.encode("utf-8")) / 1e6
+    lines = text.split("\n")
     sp = spm.SentencePieceProcessor(model_file=os.path.join(cache, "llama", "tokenizer.model"))
-    t = best(lambda: sp.encode(text, add_bos=True))
-    print(f"sentencepiece {spm.__version__} llama .model: {mb / t:.2f} MB/s ({t * 1000:.0f} ms for {mb:.2f} MB)")
+    report(f"sentencepiece {spm.__version__} llama .model", mb,
+           lambda: sp.encode(text, add_bos=True), lambda: [sp.encode(line) for line in lines])
     for name in ("llama-hf", "gpt2"):
         tok = Tokenizer.from_file(os.path.join(cache, name, "tokenizer.json"))
-        t = best(lambda: tok.encode(text))
-        print(f"tokenizers {name}: {mb / t:.2f} MB/s ({t * 1000:.0f} ms for {mb:.2f} MB)")
+        report(f"tokenizers {tokenizers.__version__} {name}", mb,
+               lambda: tok.encode(text), lambda: [tok.encode(line) for line in lines])
+
+
+def report(name, mb, whole, by_line):
+    """Prints MB/s for the text as one string (as the Go benchmark encodes
+    it) and line by line in a loop."""
+    t, u = best(whole), best(by_line)
+    print(f"{name}: {mb / t:.2f} MB/s whole text, {mb / u:.2f} MB/s line by line ({mb:.2f} MB)")
 
 
 if __name__ == "__main__":
