@@ -421,3 +421,46 @@ func TestHistory(t *testing.T) {
 		t.Errorf("search n: %+v", got)
 	}
 }
+
+func TestRichValues(t *testing.T) {
+	s := newSession(t)
+	res, _ := run(t, s, `plot.Schedulers(10, 100, "linear", "cosine")`)
+	if res.Value == nil || res.Value.Data[display.MIMEPNG] == nil {
+		t.Fatalf("figure as last expression: %+v", res.Value)
+	}
+	res, _ = run(t, s, `display.Table([]string{"a"}, [][]string{{"1"}})`)
+	if res.Value == nil || res.Value.Data[display.MIMEHTML] == nil {
+		t.Fatalf("table as last expression: %+v", res.Value)
+	}
+	res, _ = run(t, s, `sched.New("nope", 1e-3, 1, 10)`)
+	if res.Value == nil || !strings.Contains(res.Value.Text(), "unknown schedule") {
+		t.Fatalf("(nil, error) as last expression: %+v", res.Value)
+	}
+	_, rec := run(t, s, `display.Show(display.Markdown("# hi"))`)
+	if len(rec.displays) != 1 || rec.displays[0].Data[display.MIMEMarkdown] != "# hi" {
+		t.Fatalf("Show: %+v", rec.displays)
+	}
+}
+
+func TestProgressShowsWhereAnInterruptStopped(t *testing.T) {
+	s := newSession(t)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		s.Interrupt()
+	}()
+	res, rec := try(s, `bar := display.Progress(1000, "steps")
+for i := 0; ; i++ {
+	time.Sleep(5 * time.Millisecond)
+	bar.Add(1)
+}`)
+	if res.Err == nil || res.Err.Name != "Interrupted" {
+		t.Fatalf("want Interrupted, got %+v", res.Err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	all := append(append([]display.Bundle{}, rec.displays...), rec.updates...)
+	last := all[len(all)-1].Text()
+	if !strings.Contains(last, "interrupted") || strings.Contains(last, " 0/1000") {
+		t.Errorf("last state of the bar: %q", last)
+	}
+}
