@@ -1,0 +1,190 @@
+package llama
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/golora/golora/builtins/safetensors"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Model is a LLaMA-architecture causal language model whose weights live in
+// a GoMLX context as float32 variables, frozen (not trainable) unless
+// SetTrainable says otherwise.
+type Model struct {
+	Config Config
+	Dir    string
+
+	backend backends.Backend
+	choice  backendChoice
+	ctx     *context.Context
+	weights map[string]*context.Variable // By Hugging Face tensor name.
+	adapter Adapter
+
+	mu    sync.Mutex
+	execs map[string]*context.Exec // Compiled entry points, built on first use.
+}
+
+// The Hugging Face names of the model's tensors.
+const (
+	embedName = "model.embed_tokens.weight"
+	normName  = "model.norm.weight"
+	headName  = "lm_head.weight"
+)
+
+// layerTensor returns the name of a layer's tensor, such as
+// "model.layers.3.input_layernorm.weight".
+func layerTensor(layer int, module string) string {
+	return fmt.Sprintf("model.layers.%d.%s.weight", layer, module)
+}
+
+// Load reads a Hugging Face model folder: config.json (and
+// generation_config.json), and model.safetensors or the shards that
+// model.safetensors.index.json lists, in F32, F16 or BF16. The weights are
+// converted to float32 one tensor at a time, straight into the backend's
+// buffers, so loading never holds two copies of the model.
+func Load(dir string) (*Model, error) {
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("llama %s: %w", dir, err)
+	}
+	defer set.Close()
+	backend, choice, err := newBackend()
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New(),
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}}
+	for _, w := range cfg.tensorShapes() {
+		if err := m.loadTensor(set, w.name, w.shape); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// namedShape is the name and expected shape of one weight.
+type namedShape struct {
+	name  string
+	shape []int
+}
+
+// tensorShapes lists the weights of a model with config c, in the order of
+// the layers.
+func (c Config) tensorShapes() []namedShape {
+	d := c.HiddenSize
+	out := []namedShape{{embedName, []int{c.VocabSize, d}}}
+	for layer := range c.NumLayers {
+		out = append(out, namedShape{layerTensor(layer, "input_layernorm"), []int{d}})
+		for _, l := range c.linearsOfLayer(layer) {
+			out = append(out, namedShape{l.Name() + ".weight", []int{l.Out, l.In}})
+		}
+		out = append(out, namedShape{layerTensor(layer, "post_attention_layernorm"), []int{d}})
+	}
+	out = append(out, namedShape{normName, []int{d}})
+	if !c.TieWordEmbeddings {
+		out = append(out, namedShape{headName, []int{c.VocabSize, d}})
+	}
+	return out
+}
+
+// loadTensor converts the named tensor of set to float32 and stores it as a
+// frozen variable of the model's context, at the scope its name spells
+// ("/model/layers/0/self_attn/q_proj", variable "weight").
+func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error {
+	info, ok := set.Tensor(name)
+	if !ok {
+		return fmt.Errorf("llama %s: the weights have no tensor %q, which a %d-layer LLaMA needs", m.Dir, name, m.Config.NumLayers)
+	}
+	where := fmt.Sprintf("llama %s: tensor %q", filepath.Join(m.Dir, filepath.Base(set.File(name).Path())), name)
+	if !slices.Equal(info.Shape, shape) {
+		return fmt.Errorf("%s has shape %v, but config.json implies %v", where, info.Shape, shape)
+	}
+	if !info.DType.IsFloat() {
+		return fmt.Errorf("%s has dtype %s; weights must be F32, F16 or BF16", where, info.DType)
+	}
+	value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, shape...), func(flat []float32) error {
+		return set.ReadFloat32(name, flat)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	scope, varName := splitTensorName(name)
+	v := m.ctx.InAbsPath(scope).VariableWithValue(varName, value)
+	v.SetTrainable(false)
+	m.weights[name] = v
+	return nil
+}
+
+// splitTensorName turns "model.layers.0.mlp.up_proj.weight" into the
+// context scope "/model/layers/0/mlp/up_proj" and the variable name "weight".
+func splitTensorName(name string) (scope, variable string) {
+	i := strings.LastIndex(name, ".")
+	return "/" + strings.ReplaceAll(name[:i], ".", "/"), name[i+1:]
+}
+
+// newTensor makes a float32 tensor of the given shape filled by fill. On a
+// backend that shares buffers with the host (simplego, XLA on CPU) fill
+// writes straight into the buffer the backend computes with.
+func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) error) (*tensors.Tensor, error) {
+	if b.HasSharedBuffers() {
+		buf, flat, err := b.NewSharedBuffer(0, shape)
+		if err != nil {
+			return nil, err
+		}
+		if err := fill(flat.([]float32)); err != nil {
+			return nil, err
+		}
+		return tensors.FromBuffer(b, buf)
+	}
+	t := tensors.FromShape(shape)
+	var err error
+	tensors.MustMutableFlatData(t, func(flat []float32) { err = fill(flat) })
+	return t, err
+}
+
+// Context returns the GoMLX context that holds the model's weights. Graph
+// code (an Adapter, a trainer) adds its own variables to it, under a scope
+// of its own, and executes with it.
+func (m *Model) Context() *context.Context { return m.ctx }
+
+// Backend returns the GoMLX backend the model computes on.
+func (m *Model) Backend() backends.Backend { return m.backend }
+
+// Weight returns the variable that holds the named weight (a Hugging Face
+// tensor name such as "model.layers.0.self_attn.q_proj.weight"), or nil.
+func (m *Model) Weight(name string) *context.Variable { return m.weights[name] }
+
+// WeightNames returns the names of the model's weights, in layer order.
+func (m *Model) WeightNames() []string {
+	var names []string
+	for _, w := range m.Config.tensorShapes() {
+		names = append(names, w.name)
+	}
+	return names
+}
+
+// SetTrainable makes every weight trainable (full fine-tuning, pretraining)
+// or frozen (the default, for LoRA: only an adapter's variables train).
+func (m *Model) SetTrainable(trainable bool) {
+	for _, v := range m.weights {
+		v.SetTrainable(trainable)
+	}
+}
+
+// NumParameters returns the number of weights.
+func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
+
+// MemoryBytes returns the memory the weights take, in float32.
+func (m *Model) MemoryBytes() int64 { return 4 * m.NumParameters() }
