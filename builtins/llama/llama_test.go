@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -30,9 +31,10 @@ type expected struct {
 	}
 	PerplexityIDs []int `json:"perplexity_ids"`
 	Perplexity    []struct {
-		MaxLength, Stride, Tokens, Windows int
-		NLLSum                             float64 `json:"nll_sum"`
-		PPL                                float64
+		MaxLength               int `json:"max_length"`
+		Stride, Tokens, Windows int
+		NLLSum                  float64 `json:"nll_sum"`
+		PPL                     float64
 	}
 	tensors *safetensors.File
 }
@@ -143,5 +145,40 @@ func TestGradientsMatchTorch(t *testing.T) {
 			t.Errorf("%s: gradient differs from torch's by up to %g (largest |grad| %g)", name, worst, scale)
 		}
 		t.Logf("%-45s max |Δ| %.2g of %.2g", name, worst, scale)
+	}
+}
+
+func TestGreedyGenerationMatchesTransformers(t *testing.T) {
+	for _, name := range testModels {
+		t.Run(name, func(t *testing.T) {
+			m, e := testModel(t, name)
+			for _, gen := range e.Generations {
+				got, err := m.GenerateIDs(context.Background(), gen.Prompt, GenOptions{MaxNewTokens: gen.MaxNewTokens}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, gen.Output) {
+					t.Errorf("prompt %v:\n got %v\nwant %v", gen.Prompt, got, gen.Output)
+				}
+			}
+		})
+	}
+}
+
+func TestPerplexityMatchesTransformers(t *testing.T) {
+	for _, name := range testModels {
+		t.Run(name, func(t *testing.T) {
+			m, e := testModel(t, name)
+			for _, want := range e.Perplexity {
+				got, err := m.PerplexityIDs(context.Background(), e.PerplexityIDs, want.MaxLength, want.Stride)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(got.PPL-want.PPL) > 1e-4*want.PPL || got.Scored != want.Tokens || got.Windows != want.Windows {
+					t.Errorf("max_length %d, stride %d: PPL %v over %d tokens in %d windows; transformers %v over %d in %d",
+						want.MaxLength, want.Stride, got.PPL, got.Scored, got.Windows, want.PPL, want.Tokens, want.Windows)
+				}
+			}
+		})
 	}
 }
