@@ -2,6 +2,7 @@ package llama
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,18 +61,26 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("llama %s: %w", dir, err)
 	}
 	defer set.Close()
-	backend, choice, err := newBackend()
+	m, err := newModel(cfg, dir)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New(),
-		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}}
 	for _, w := range cfg.tensorShapes() {
 		if err := m.loadTensor(set, w.name, w.shape); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// newModel returns a model without weights on a new backend.
+func newModel(cfg Config, dir string) (*Model, error) {
+	backend, choice, err := newBackend()
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New(),
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}}, nil
 }
 
 // namedShape is the name and expected shape of one weight.
@@ -100,8 +109,7 @@ func (c Config) tensorShapes() []namedShape {
 }
 
 // loadTensor converts the named tensor of set to float32 and stores it as a
-// frozen variable of the model's context, at the scope its name spells
-// ("/model/layers/0/self_attn/q_proj", variable "weight").
+// frozen weight.
 func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error {
 	info, ok := set.Tensor(name)
 	if !ok {
@@ -120,11 +128,18 @@ func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	m.addWeight(name, value)
+	return nil
+}
+
+// addWeight stores value as the frozen variable of the named weight, at the
+// context scope its name spells ("/model/layers/0/self_attn/q_proj",
+// variable "weight").
+func (m *Model) addWeight(name string, value *tensors.Tensor) {
 	scope, varName := splitTensorName(name)
 	v := m.ctx.InAbsPath(scope).VariableWithValue(varName, value)
 	v.SetTrainable(false)
 	m.weights[name] = v
-	return nil
 }
 
 // splitTensorName turns "model.layers.0.mlp.up_proj.weight" into the
@@ -188,3 +203,41 @@ func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
 
 // MemoryBytes returns the memory the weights take, in float32.
 func (m *Model) MemoryBytes() int64 { return 4 * m.NumParameters() }
+
+// InitStdDev is the standard deviation of NewRandom's weights, transformers'
+// default initializer_range.
+const InitStdDev = 0.02
+
+// NewRandom returns a model with configuration cfg and random weights drawn
+// as transformers initialises LlamaForCausalLM (normal with standard
+// deviation InitStdDev, norms at 1), from seed: a starting point for
+// pretraining, and the models of benchmarks. Its weights are frozen until
+// SetTrainable(true).
+func NewRandom(cfg Config, seed uint64) (m *Model, err error) {
+	defer recoverTo(&err, "new model")
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	if m, err = newModel(cfg, ""); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	for _, w := range cfg.tensorShapes() {
+		norm := len(w.shape) == 1
+		value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, w.shape...), func(flat []float32) error {
+			for i := range flat {
+				if norm {
+					flat[i] = 1
+				} else {
+					flat[i] = float32(rng.NormFloat64() * InitStdDev)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.addWeight(w.name, value)
+	}
+	return m, nil
+}
