@@ -1,0 +1,15 @@
+package tokenizer
+
+import "testing"
+
+func TestHuggingFaceFiles(t *testing.T) {
+	for _, name := range []string{"llama-hf", "llama-hf-legacy", "llama-hf-split", "gpt2", "gpt2-added"} {
+		t.Run(name, func(t *testing.T) {
+			tok, err := Load(fetched(t, name+"/tokenizer.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReference(t, tok, loadReference(t, name))
+		})
+	}
+}
