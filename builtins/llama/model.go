@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -28,6 +30,8 @@ type Model struct {
 	ctx     *context.Context
 	weights map[string]*context.Variable // By Hugging Face tensor name.
 	adapter Adapter
+	tok     Tokenizer
+	tokErr  error // Why tok is nil.
 
 	mu    sync.Mutex
 	execs map[string]*context.Exec // Compiled entry points, built on first use.
@@ -50,7 +54,10 @@ func layerTensor(layer int, module string) string {
 // generation_config.json), and model.safetensors or the shards that
 // model.safetensors.index.json lists, in F32, F16 or BF16. The weights are
 // converted to float32 one tensor at a time, straight into the backend's
-// buffers, so loading never holds two copies of the model.
+// buffers, so loading never holds two copies of the model. The folder's
+// tokenizer (tokenizer.json or tokenizer.model), if it has one that loads,
+// serves Generate and Perplexity; without one, the model still runs on token
+// ids.
 func Load(dir string) (*Model, error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -70,6 +77,7 @@ func Load(dir string) (*Model, error) {
 			return nil, err
 		}
 	}
+	m.tok, m.tokErr = loadTokenizer(dir, cfg.VocabSize)
 	return m, nil
 }
 
@@ -80,7 +88,8 @@ func newModel(cfg Config, dir string) (*Model, error) {
 		return nil, err
 	}
 	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New(),
-		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}}, nil
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{},
+		tokErr: errors.New("none loaded")}, nil
 }
 
 // namedShape is the name and expected shape of one weight.
@@ -240,4 +249,67 @@ func NewRandom(cfg Config, seed uint64) (m *Model, err error) {
 		m.addWeight(w.name, value)
 	}
 	return m, nil
+}
+
+// String summarises the model on a few lines.
+func (m *Model) String() string {
+	var b strings.Builder
+	for _, row := range m.summary() {
+		fmt.Fprintf(&b, "%-13s %s\n", row[0]+":", row[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Render shows the model's summary as a table.
+func (m *Model) Render() display.Bundle {
+	caption := "LLaMA model"
+	if m.Dir != "" {
+		caption += " " + m.Dir
+	}
+	return display.TableCaption(caption, nil, m.summary())
+}
+
+// summary lists what a person wants to know about the model.
+func (m *Model) summary() [][]string {
+	c := m.Config
+	rope := fmt.Sprintf("θ=%g", c.RopeTheta)
+	if s := c.RopeScaling; s != nil {
+		rope += fmt.Sprintf(", llama3 scaling ×%g from %d positions", s.Factor, s.OriginalMaxPositionEmbeddings)
+	}
+	head := "untied"
+	if c.TieWordEmbeddings {
+		head = "tied to the embeddings"
+	}
+	tok := fmt.Sprintf("none (%v)", m.tokErr)
+	if m.tok != nil {
+		tok = fmt.Sprintf("%d tokens, BOS %d, EOS %d", m.tok.VocabSize(), m.tok.BOS(), m.tok.EOS())
+	}
+	rows := [][]string{
+		{"layers", fmt.Sprint(c.NumLayers)},
+		{"dimensions", fmt.Sprintf("hidden %d, MLP %d, vocabulary %d, context %d", c.HiddenSize, c.IntermediateSize, c.VocabSize, c.MaxPositionEmbeddings)},
+		{"attention", fmt.Sprintf("%d heads of %d, %d key/value heads", c.NumHeads, c.HeadDim, c.NumKVHeads)},
+		{"rope", rope},
+		{"lm head", head},
+		{"parameters", fmt.Sprintf("%s (%d)", humanCount(m.NumParameters()), m.NumParameters())},
+		{"memory", fmt.Sprintf("%.1f MiB in float32 (stored as %s)", float64(m.MemoryBytes())/(1<<20), c.DType)},
+		{"backend", m.choice.String()},
+		{"tokenizer", tok},
+	}
+	if m.adapter != nil {
+		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})
+	}
+	return rows
+}
+
+// humanCount writes n with a K, M or B suffix.
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fK", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
 }

@@ -15,15 +15,24 @@ safetensors). For each model it writes:
                       gqa model, the gradient of the masked loss with respect
                       to every weight
 
+The llama3 model also gets a tokenizer.json (a byte-level BPE that the
+tokenizers library trains here on the Zen of Python, <pad> <s> </s> first),
+and expected/llama3.json text-level references: greedy generations from
+prompt strings, decoded, and the perplexity of a text.
+
 Reference outputs come from the folder as committed, reloaded with
 from_pretrained in float32, so they say what the files mean.
 """
+import codecs
+import contextlib
+import io
 import json
 import math
 import os
 
 import torch
 from safetensors.torch import save_file
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -51,8 +60,12 @@ MODELS = {
                                rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                                              "high_freq_factor": 4.0, "original_max_position_embeddings": 32},
                                max_position_embeddings=512, tie_word_embeddings=False),
-                   dtype=torch.bfloat16, style="hub", grads=False),
+                   dtype=torch.bfloat16, style="hub", grads=False, tokenizer=True),
 }
+
+with contextlib.redirect_stdout(io.StringIO()):  # Importing this prints the Zen.
+    import this
+ZEN = codecs.decode(this.s, "rot13")
 
 PAD, BOS, EOS = 0, 1, 2
 
@@ -80,6 +93,38 @@ def inputs(vocab, gen):
     labels[1, :2] = -100
     labels[1, 9:] = -100  # Padding.
     return ids, mask, labels
+
+
+def train_tokenizer(folder, vocab_size):
+    """A byte-level BPE (GPT-2 style) with <pad>, <s>, </s> as ids 0, 1, 2."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator([ZEN] * 4, trainer)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    return tok
+
+
+def text_references(model, tok):
+    """Greedy generations from prompt strings and a text's perplexity, with
+    the BOS token first as LLaMA tokenizers add it."""
+    def encode(text):
+        return [BOS] + tok.encode(text, add_special_tokens=False).ids
+
+    generations = []
+    for prompt in ("Beautiful is", "Errors should never", "x"):
+        ids = torch.tensor([encode(prompt)])
+        with torch.no_grad():
+            out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=30, do_sample=False,
+                                 pad_token_id=PAD)
+        new = out[0, ids.size(1):].tolist()
+        generations.append(dict(prompt=prompt, prompt_ids=ids[0].tolist(), max_new_tokens=30, output_ids=new,
+                                text=tok.decode(new, skip_special_tokens=True)))
+    ids = torch.tensor([encode(ZEN)])
+    return dict(generations=generations, perplexity_text=ZEN, perplexity_ids=ids[0].tolist(),
+                perplexity=[perplexity(model, ids, m, s) for m, s in ((64, 32), (128, 128))])
 
 
 def perplexity(model, ids, max_length, stride):
@@ -113,6 +158,7 @@ def build(name, spec, seed):
     model = LlamaForCausalLM(cfg).to(spec["dtype"])
     folder = os.path.join(here, "models", name)
     model.save_pretrained(folder)
+    tok = train_tokenizer(folder, cfg.vocab_size) if spec.get("tokenizer") else None
     if spec["style"] == "hub":
         hub_style(os.path.join(folder, "config.json"))
 
@@ -147,12 +193,15 @@ def build(name, spec, seed):
     text = torch.randint(3, vocab, (1, 100), generator=gen)
     ppls = [perplexity(model, text, m, s) for m, s in ((32, 16), (32, 32), (64, 24), (200, 50))]
 
+    refs = dict(
+        input_ids=ids.tolist(), attention_mask=mask.tolist(), labels=labels.tolist(),
+        loss=out.loss.item(), num_parameters=sum(p.numel() for p in model.parameters()),
+        generations=generations, perplexity_ids=text[0].tolist(), perplexity=ppls,
+    )
+    if tok is not None:
+        refs["text"] = text_references(model, tok)
     with open(os.path.join(here, "expected", name + ".json"), "w") as f:
-        json.dump(dict(
-            input_ids=ids.tolist(), attention_mask=mask.tolist(), labels=labels.tolist(),
-            loss=out.loss.item(), num_parameters=sum(p.numel() for p in model.parameters()),
-            generations=generations, perplexity_ids=text[0].tolist(), perplexity=ppls,
-        ), f, indent=1)
+        json.dump(refs, f, indent=1)
     print(name, "loss", out.loss.item(), "min margins", [g["min_margin"] for g in generations])
 
 
