@@ -151,7 +151,7 @@ func TestLoadNamesWhatIsWrong(t *testing.T) {
 func TestSummary(t *testing.T) {
 	m, e := testModel(t, "llama3")
 	text := m.Render().Text()
-	for _, want := range []string{fmt.Sprint(e.NumParameters), "llama3 scaling", "1 key/value heads", "simplego", "bfloat16"} {
+	for _, want := range []string{fmt.Sprint(e.NumParameters), "llama3 scaling", "1 key/value heads", m.choice.name, "bfloat16"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
