@@ -183,3 +183,32 @@ func benchmarkStep(b *testing.B, full bool) {
 		})
 	}
 }
+
+// BenchmarkGenerate measures greedy generation: 64 new tokens after a
+// 16-token prompt, one cached decoding step per token.
+func BenchmarkGenerate(b *testing.B) {
+	const prompt, newTokens = 16, 64
+	for _, name := range benchModels {
+		b.Run(name, func(b *testing.B) {
+			cfg, bc := loadBenchConfig(b, name)
+			cfg.EOS = nil // Random weights: never stop early.
+			m, err := NewRandom(cfg, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids := benchBatch(bc).Tokens[0][:prompt]
+			opts := GenOptions{MaxNewTokens: newTokens}
+			if _, err := m.GenerateIDs(context.Background(), ids, opts, nil); err != nil { // Compiles.
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := m.GenerateIDs(context.Background(), ids, opts, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(newTokens*b.N)/b.Elapsed().Seconds(), "new-tokens/s")
+			b.ReportMetric(peakRSSMiB(), "peak-MiB")
+		})
+	}
+}

@@ -159,7 +159,7 @@ func (m *Model) prefillGraph(ctx *mlctx.Context, tokens, last *Node, capacity in
 	att := &selfAttention{bias: attentionBias(positions, positions, nil), keep: true}
 	h := Reshape(m.hidden(ctx, tokens, positions, att), seq, c.HiddenSize)
 	h = Gather(h, Reshape(last, 1, 1)) // [1, hidden]
-	outputs := []*Node{Reshape(m.head(h), c.VocabSize)}
+	outputs := []*Node{m.headOfOne(h)}
 	for layer := range c.NumLayers {
 		for _, kv := range []*Node{att.keys[layer], att.values[layer]} {
 			if seq < capacity {
@@ -181,8 +181,38 @@ func (m *Model) decodeGraph(ctx *mlctx.Context, inputs []*Node) []*Node {
 	positions := Reshape(pos, 1)
 	keyPos := Iota(g, shapes.Make(dtypes.Int32, capacity), 0)
 	att := &cachedAttention{position: pos, caches: slices.Clone(caches), bias: attentionBias(positions, keyPos, nil)}
-	logits := m.head(m.hidden(ctx, token, positions, att))
-	return append([]*Node{Reshape(logits, m.Config.VocabSize)}, att.caches...)
+	h := m.hidden(ctx, token, positions, att)
+	return append([]*Node{m.headOfOne(h)}, att.caches...)
+}
+
+// simplegoDirectProductLimit is the largest output of one matrix product
+// (per batch example) that simplego computes directly; beyond it, simplego
+// repacks both operands into 32×32 blocks, padding a single row to 32 rows.
+// For one token's logits that means copying the whole LM head (37 MB for a
+// 32000-word vocabulary) and computing 32 rows instead of one, every step.
+const simplegoDirectProductLimit = 16 * 32 * 32
+
+// headOfOne returns the logits [vocab] of one hidden state (any shape
+// holding hidden values). The vocabulary is split into a batch of equal
+// chunks of at most simplegoDirectProductLimit words, so that simplego
+// takes its direct path (see simplegoDirectProductLimit); the product and
+// its result are the same.
+func (m *Model) headOfOne(h *Node) *Node {
+	c := m.Config
+	name := headName
+	if c.TieWordEmbeddings {
+		name = embedName
+	}
+	w := m.weight(h.Graph(), name)
+	chunks := 1
+	for n := 2; c.VocabSize/chunks > simplegoDirectProductLimit && n <= c.VocabSize; n++ {
+		if c.VocabSize%n == 0 {
+			chunks = n
+		}
+	}
+	x := BroadcastToDims(Reshape(h, 1, 1, c.HiddenSize), chunks, 1, c.HiddenSize)
+	w = Reshape(w, chunks, c.VocabSize/chunks, c.HiddenSize)
+	return Reshape(Product(x, []int{2}, []int{0}, w, []int{2}, []int{0}), c.VocabSize)
 }
 
 // cachedAttention attends over a key/value cache after writing the new
