@@ -15,12 +15,24 @@
 // The weights are frozen: LoRA (package lora) attaches an Adapter, which
 // the forward pass calls for every linear module (Linears lists them with
 // their shapes); WithAdapter returns a model that applies one. LogitsGraph
-// and LossGraph build the forward pass and the masked loss inside a graph;
-// the adapter's trainable variables, kept in the model's Context, are then
-// the only ones context.Context.BuildTrainableVariablesGradientsGraph and
-// GoMLX's optimizers differentiate. SetTrainable(true) makes every weight
-// trainable, for full fine-tuning or pretraining. Gradients runs one forward
-// and backward pass and returns the gradients.
+// and LossGraph build the forward pass and the masked loss inside a graph,
+// from the tensors Batch.Inputs makes; the adapter's trainable variables,
+// kept in the model's Context, are then the only ones that
+// context.Context.BuildTrainableVariablesGradientsGraph and GoMLX's
+// optimizers differentiate. A training step is
+//
+//	adapted := m.WithAdapter(myLoRA)
+//	step, err := context.NewExec(m.Backend(), m.Context(),
+//		func(ctx *context.Context, tokens, mask, targets, weights *graph.Node) *graph.Node {
+//			ctx.SetTraining(tokens.Graph(), true)
+//			loss := adapted.LossGraph(ctx, tokens, mask, targets, weights)
+//			optimizers.Adam().Done().UpdateGraph(ctx, tokens.Graph(), loss)
+//			return loss
+//		})
+//
+// SetTrainable(true) makes every weight trainable, for full fine-tuning or
+// pretraining (NewRandom makes a model to pretrain). Gradients runs one
+// forward and backward pass and returns the gradients.
 //
 // # GoMLX on the CPU
 //
@@ -32,7 +44,9 @@
 // (generate.go). Every matrix product goes through Product, whose gradient
 // is made of products instead of GoMLX's broadcast-and-reduce (product.go).
 // simplego runs with ops_sequential, because its default executor deadlocks
-// on two cores (backend.go). Graphs only read variables, never create them,
-// so a notebook cell that builds them again (a re-run) does not trip the
-// context's "variable already exists" check.
+// on two cores (backend.go). A GoMLX context panics with "variable already
+// exists" when a graph that creates variables (an adapter's, an
+// optimizer's) is built again, as a re-run notebook cell does; the model's
+// context is unchecked, so that the second build finds the variables the
+// first one made (model.go).
 package llama

@@ -87,7 +87,10 @@ func newModel(cfg Config, dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New(),
+	// Unchecked: a graph built again (a notebook cell run twice, a second
+	// WithAdapter) finds the variables an adapter or an optimizer created the
+	// first time, instead of panicking with "variable already exists".
+	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New().Checked(false),
 		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{},
 		tokErr: errors.New("none loaded")}, nil
 }
@@ -172,15 +175,26 @@ func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) erro
 		}
 		return tensors.FromBuffer(b, buf)
 	}
+	// Otherwise fill a host tensor, move it to the device and free the host
+	// copy, so that at most one tensor is held twice at a time.
 	t := tensors.FromShape(shape)
 	var err error
 	tensors.MustMutableFlatData(t, func(flat []float32) { err = fill(flat) })
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	if err := t.MaterializeOnDevice(b, false, 0); err != nil {
+		return nil, err
+	}
+	t.FinalizeLocal()
+	return t, nil
 }
 
 // Context returns the GoMLX context that holds the model's weights. Graph
-// code (an Adapter, a trainer) adds its own variables to it, under a scope
-// of its own, and executes with it.
+// code (an Adapter, an optimizer) adds its own variables to it, under a scope
+// of its own, and executes with it (context.NewExec(m.Backend(), m.Context(),
+// …)). The context is unchecked: creating a variable that exists returns the
+// existing one, so that building a graph again (a re-run cell) works.
 func (m *Model) Context() *context.Context { return m.ctx }
 
 // Backend returns the GoMLX backend the model computes on.

@@ -83,11 +83,11 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 		}
 		end := min(begin+maxLength, len(ids))
 		window := windowBatch(ids[begin:end], end-prevEnd, length)
-		bt, err := window.tensors(m.Config.VocabSize)
+		in, err := window.Inputs(m.Config.VocabSize)
 		if err != nil {
 			return res, err
 		}
-		out, err := exec.Exec(bt.tokens, bt.mask, bt.targets, bt.weights)
+		out, err := exec.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
 		if err != nil {
 			return res, fmt.Errorf("llama: perplexity: window %d: %w", res.Windows, err)
 		}

@@ -30,22 +30,25 @@ type Batch struct {
 	Labels [][]int
 }
 
-// batchTensors holds a Batch as the inputs LossGraph takes.
-type batchTensors struct {
-	tokens, mask, targets, weights *tensors.Tensor
-	rows, seq                      int
+// Inputs is a Batch as the tensors LogitsGraph and LossGraph take: tokens
+// [rows, seq] int32, mask [rows, seq] float32, targets [rows, seq] int32
+// and weights [rows, seq] float32.
+type Inputs struct {
+	Tokens, Mask, Targets, Weights *tensors.Tensor
+	Rows, Seq                      int
 }
 
-// tensors validates b and converts it: the label at position t+1 becomes
-// the target of position t, with weight 1 unless it is IgnoreLabel.
-func (b Batch) tensors(vocab int) (batchTensors, error) {
+// Inputs validates b and converts it: the label at position t+1 becomes the
+// target of position t, with weight 1 unless it is IgnoreLabel; the last
+// position and ignored labels get weight 0.
+func (b Batch) Inputs(vocab int) (Inputs, error) {
 	rows := len(b.Tokens)
 	if rows == 0 || len(b.Tokens[0]) == 0 {
-		return batchTensors{}, fmt.Errorf("llama: empty batch")
+		return Inputs{}, fmt.Errorf("llama: empty batch")
 	}
 	seq := len(b.Tokens[0])
 	if b.Mask != nil && len(b.Mask) != rows || b.Labels != nil && len(b.Labels) != rows {
-		return batchTensors{}, fmt.Errorf("llama: batch has %d rows of tokens, %d of mask and %d of labels", rows, len(b.Mask), len(b.Labels))
+		return Inputs{}, fmt.Errorf("llama: batch has %d rows of tokens, %d of mask and %d of labels", rows, len(b.Mask), len(b.Labels))
 	}
 	tokens := make([]int32, rows*seq)
 	mask := make([]float32, rows*seq)
@@ -53,11 +56,11 @@ func (b Batch) tensors(vocab int) (batchTensors, error) {
 	weights := make([]float32, rows*seq)
 	for r, row := range b.Tokens {
 		if len(row) != seq || b.Mask != nil && len(b.Mask[r]) != seq || b.Labels != nil && len(b.Labels[r]) != seq {
-			return batchTensors{}, fmt.Errorf("llama: batch row %d: tokens, mask and labels must all have length %d", r, seq)
+			return Inputs{}, fmt.Errorf("llama: batch row %d: tokens, mask and labels must all have length %d", r, seq)
 		}
 		for t, id := range row {
 			if id < 0 || id >= vocab {
-				return batchTensors{}, fmt.Errorf("llama: batch row %d, position %d: token %d is outside the vocabulary of %d", r, t, id, vocab)
+				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: token %d is outside the vocabulary of %d", r, t, id, vocab)
 			}
 			tokens[r*seq+t] = int32(id)
 			mask[r*seq+t] = 1
@@ -71,19 +74,19 @@ func (b Batch) tensors(vocab int) (batchTensors, error) {
 			switch {
 			case label == IgnoreLabel:
 			case label < 0 || label >= vocab:
-				return batchTensors{}, fmt.Errorf("llama: batch row %d, position %d: label %d is neither a token nor IgnoreLabel", r, t+1, label)
+				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: label %d is neither a token nor IgnoreLabel", r, t+1, label)
 			default:
 				targets[r*seq+t] = int32(label)
 				weights[r*seq+t] = 1
 			}
 		}
 	}
-	return batchTensors{
-		tokens:  tensors.FromFlatDataAndDimensions(tokens, rows, seq),
-		mask:    tensors.FromFlatDataAndDimensions(mask, rows, seq),
-		targets: tensors.FromFlatDataAndDimensions(targets, rows, seq),
-		weights: tensors.FromFlatDataAndDimensions(weights, rows, seq),
-		rows:    rows, seq: seq,
+	return Inputs{
+		Tokens:  tensors.FromFlatDataAndDimensions(tokens, rows, seq),
+		Mask:    tensors.FromFlatDataAndDimensions(mask, rows, seq),
+		Targets: tensors.FromFlatDataAndDimensions(targets, rows, seq),
+		Weights: tensors.FromFlatDataAndDimensions(weights, rows, seq),
+		Rows:    rows, Seq: seq,
 	}, nil
 }
 
@@ -110,7 +113,7 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	bt, err := b.tensors(m.Config.VocabSize)
+	in, err := b.Inputs(m.Config.VocabSize)
 	if err != nil {
 		return Output{}, err
 	}
@@ -121,11 +124,11 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 	if err != nil {
 		return Output{}, err
 	}
-	res, err := exec.Exec(bt.tokens, bt.mask, bt.targets, bt.weights)
+	res, err := exec.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return Output{}, fmt.Errorf("llama: forward: %w", err)
 	}
-	out = Output{Logits: tensors.MustCopyFlatData[float32](res[0]), Rows: bt.rows, Seq: bt.seq, Vocab: m.Config.VocabSize, Loss: math.NaN()}
+	out = Output{Logits: tensors.MustCopyFlatData[float32](res[0]), Rows: in.Rows, Seq: in.Seq, Vocab: m.Config.VocabSize, Loss: math.NaN()}
 	if b.Labels != nil {
 		out.Loss = float64(tensors.ToScalar[float32](res[1]))
 	}
@@ -145,7 +148,7 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if b.Labels == nil {
 		return 0, nil, fmt.Errorf("llama: Gradients needs a batch with labels")
 	}
-	bt, err := b.tensors(m.Config.VocabSize)
+	in, err := b.Inputs(m.Config.VocabSize)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -166,7 +169,7 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := exec.Exec(bt.tokens, bt.mask, bt.targets, bt.weights)
+	res, err := exec.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return 0, nil, fmt.Errorf("llama: gradients: %w", err)
 	}
