@@ -9,12 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // benchConfig is one row of testdata/bench_configs.json, a copy of the
@@ -77,26 +71,6 @@ func benchBatch(c benchConfig) Batch {
 		batch.Labels = append(batch.Labels, row)
 	}
 	return batch
-}
-
-// benchLoRA is a rank-8 LoRA on q_proj and v_proj, enough to give a
-// training step its real shape (package lora is the real thing).
-func benchLoRA(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
-	if l.Module != "q_proj" && l.Module != "v_proj" {
-		return y
-	}
-	const rank = 8
-	scope := ctx.InAbsPath("/bench_lora/" + strings.ReplaceAll(l.Name(), ".", "/")).Checked(false)
-	rng := rand.New(rand.NewPCG(uint64(l.Layer), uint64(l.In)))
-	a := make([]float32, rank*l.In)
-	for i := range a {
-		a[i] = float32(rng.NormFloat64() * 0.01)
-	}
-	av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
-	bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
-	g := x.Graph()
-	down := Product(x, []int{-1}, nil, av.ValueGraph(g), []int{1}, nil)
-	return Add(y, MulScalar(Product(down, []int{-1}, nil, bv.ValueGraph(g), []int{1}, nil), 2))
 }
 
 // peakRSSMiB returns the process's peak resident memory (VmHWM) in MiB.
@@ -162,7 +136,7 @@ func benchmarkStep(b *testing.B, full bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m := base.WithAdapter(AdapterFunc(benchLoRA))
+			m := base.WithAdapter(loraOnQV(8))
 			if full {
 				m = base
 				m.SetTrainable(true)

@@ -13,24 +13,27 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-// loraOnQV is a minimal LoRA on q_proj and v_proj (package lora is the real
-// one). Its variables are created with plain VariableWithValue: the model's
-// unchecked context makes that safe when the graph is built again.
-func loraOnQV(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
-	if l.Module != "q_proj" && l.Module != "v_proj" {
-		return y
+// loraOnQV is a minimal LoRA of the given rank on q_proj and v_proj
+// (package lora is the real one), B starting at zero. Its variables are
+// created with plain VariableWithValue: the model's unchecked context makes
+// that safe when the graph is built again.
+func loraOnQV(rank int) AdapterFunc {
+	return func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+		if l.Module != "q_proj" && l.Module != "v_proj" {
+			return y
+		}
+		scope := ctx.InAbsPath("/lora_test/" + l.Name())
+		rng := rand.New(rand.NewPCG(uint64(l.Layer), 7))
+		a := make([]float32, rank*l.In)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
+		bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
+		g := x.Graph()
+		down := Product(x, []int{-1}, nil, av.ValueGraph(g), []int{1}, nil)
+		return Add(y, Product(down, []int{-1}, nil, bv.ValueGraph(g), []int{1}, nil))
 	}
-	const rank = 4
-	scope := ctx.InAbsPath("/lora_test/" + l.Name())
-	rng := rand.New(rand.NewPCG(uint64(l.Layer), 7))
-	a := make([]float32, rank*l.In)
-	for i := range a {
-		a[i] = float32(rng.NormFloat64() * 0.1)
-	}
-	av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
-	bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
-	g := x.Graph()
-	return Add(y, Product(Product(x, []int{-1}, nil, av.ValueGraph(g), []int{1}, nil), []int{-1}, nil, bv.ValueGraph(g), []int{1}, nil))
 }
 
 // TestTrainAdapterWithGoMLXOptimizer trains a small LoRA with GoMLX's Adam
@@ -43,7 +46,7 @@ func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapted := base.WithAdapter(AdapterFunc(loraOnQV))
+	adapted := base.WithAdapter(loraOnQV(4))
 	in, err := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}.Inputs(base.Config.VocabSize)
 	if err != nil {
 		t.Fatal(err)
