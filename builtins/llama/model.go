@@ -58,7 +58,8 @@ func layerTensor(layer int, module string) string {
 // tokenizer (tokenizer.json or tokenizer.model), if it has one that loads,
 // serves Generate and Perplexity; without one, the model still runs on token
 // ids.
-func Load(dir string) (*Model, error) {
+func Load(dir string) (m *Model, err error) {
+	defer recoverTo(&err, "load "+dir)
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -68,8 +69,7 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("llama %s: %w", dir, err)
 	}
 	defer set.Close()
-	m, err := newModel(cfg, dir)
-	if err != nil {
+	if m, err = newModel(cfg, dir); err != nil {
 		return nil, err
 	}
 	for _, w := range cfg.tensorShapes() {

@@ -53,9 +53,6 @@ func Product(lhs *Node, lhsContracting, lhsBatch []int, rhs *Node, rhsContractin
 		rc: normAxes(rhs, rhsContracting), rb: normAxes(rhs, rhsBatch),
 	}
 	out := DotGeneral(lhs, axes.lc, axes.lb, rhs, axes.rc, axes.rb)
-	if out.Type() != NodeTypeDotGeneral {
-		return out // DotGeneral folded into another node: nothing to label.
-	}
 	return out.WithAlias(fmt.Sprintf("%s%d/%s/%s/%s/%s", productAliasPrefix, out.Id(),
 		joinInts(axes.lc), joinInts(axes.lb), joinInts(axes.rc), joinInts(axes.rb)))
 }
