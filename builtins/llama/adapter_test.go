@@ -1,0 +1,94 @@
+package llama
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// TestAdapterSeesModuleInputAndOutput checks that an adapter adding x·Δᵀ to
+// a module's output computes what the model computes with W+Δ as the
+// module's weight.
+func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
+	base, e := testModel(t, "gqa")
+	target := Linear{Layer: 1, Module: "o_proj", In: 64, Out: 64}
+	rng := rand.New(rand.NewPCG(5, 6))
+	delta := make([]float32, target.Out*target.In)
+	for i := range delta {
+		delta[i] = float32(rng.NormFloat64() * 0.1)
+	}
+	adapted := base.WithAdapter(AdapterFunc(func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+		if l != target {
+			return y
+		}
+		d := Const(x.Graph(), tensors.FromFlatDataAndDimensions(delta, target.Out, target.In))
+		return Add(y, Product(x, []int{-1}, nil, d, []int{1}, nil))
+	}))
+	changed, err := Load(filepath.Join("testdata", "models", "gqa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := changed.Weight(target.Name() + ".weight")
+	value := tensors.MustCopyFlatData[float32](w.MustValue())
+	for i := range value {
+		value[i] += delta[i]
+	}
+	w.MustSetValue(tensors.FromFlatDataAndDimensions(value, target.Out, target.In))
+
+	batch := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}
+	a, err := adapted.Forward(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := changed.Forward(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := base.Forward(context.Background(), batch)
+	if math.Abs(a.Loss-b.Loss) > 1e-5 || math.Abs(a.Loss-plain.Loss) < 1e-3 {
+		t.Errorf("adapted loss %v, merged weights %v, no adapter %v", a.Loss, b.Loss, plain.Loss)
+	}
+}
+
+// TestGradientsOfAdapterOnly checks that with frozen weights only the
+// adapter's variables get gradients.
+func TestGradientsOfAdapterOnly(t *testing.T) {
+	base, e := testModel(t, "gqa")
+	adapted := base.WithAdapter(AdapterFunc(func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+		if l.Module != "v_proj" {
+			return y
+		}
+		scale := ctx.InAbsPath("/test_adapter/"+l.Name()).Checked(false).VariableWithValue("scale", float32(1))
+		return Mul(y, scale.ValueGraph(x.Graph()))
+	}))
+	loss, grads, err := adapted.Gradients(context.Background(), Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(loss-e.Loss) > 1e-4 {
+		t.Errorf("loss %v with an identity adapter, want %v", loss, e.Loss)
+	}
+	if len(grads) != base.Config.NumLayers {
+		t.Errorf("%d gradients, want one per v_proj: %v", len(grads), keys(grads))
+	}
+	for name, g := range grads {
+		if !strings.HasPrefix(name, "/test_adapter/") || len(g) != 1 || g[0] == 0 {
+			t.Errorf("gradient %s = %v", name, g)
+		}
+	}
+}
+
+func keys(m map[string][]float32) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

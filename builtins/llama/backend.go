@@ -1,0 +1,117 @@
+package llama
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/backends/xla"
+)
+
+// BackendEnv is the environment variable that chooses the GoMLX backend, as
+// GoMLX itself reads it: unset or "go[:options]" for simplego (pure Go, the
+// CPU default), "xla:PLUGIN" or "xla:/abs/path/pjrt_plugin.so" for XLA.
+const BackendEnv = "GOMLX_BACKEND"
+
+// simplegoDefaults is the simplego configuration golora uses unless
+// GOMLX_BACKEND sets the executor itself. The default executor runs
+// independent ops in parallel and lets each op start parallel work of its
+// own; with two cores every worker slot ends up held by an op waiting for a
+// slot for its inner work, and the program deadlocks. ops_sequential runs one
+// op at a time, each op (the matrix products) still using every core.
+// parallelism=-1 (unbounded workers) avoids the deadlock too and measured the
+// same here (stories15M forward: 4.6–4.7 s against 4.5–5.1 s), but simplego
+// prints a line to standard output whenever it is configured so, which a
+// notebook would show.
+const simplegoDefaults = "ops_sequential"
+
+// xlaAliases are the names GoMLX accepts for its XLA backend.
+var xlaAliases = []string{"xla", "stablehlo", "shlo", "hlo", "pjrt"}
+
+// backendChoice is what GOMLX_BACKEND asks for and what golora will use.
+type backendChoice struct {
+	name   string // "simplego" or "xla".
+	config string // Configuration passed to the backend's constructor.
+	note   string // Why the choice differs from the request, if it does.
+}
+
+// chooseBackend interprets GOMLX_BACKEND. XLA is chosen only when its PJRT
+// plugin can be found without downloading anything; otherwise simplego, with
+// a note that says why.
+func chooseBackend() backendChoice {
+	spec := os.Getenv(BackendEnv)
+	name, config, _ := strings.Cut(spec, ":")
+	switch {
+	case name == "" || name == simplego.BackendName:
+		if !strings.Contains(config, "ops_") && !strings.Contains(config, "parallelism") {
+			config = strings.Trim(config+","+simplegoDefaults, ",")
+		}
+		return backendChoice{name: "simplego", config: config}
+	case slices.Contains(xlaAliases, name):
+		if err := findPlugin(config); err != nil {
+			return backendChoice{name: "simplego", config: simplegoDefaults,
+				note: fmt.Sprintf("%s=%s: %v", BackendEnv, spec, err)}
+		}
+		return backendChoice{name: "xla", config: config}
+	}
+	return backendChoice{name: "simplego", config: simplegoDefaults,
+		note: fmt.Sprintf("%s=%s names no backend golora knows (want go or xla)", BackendEnv, spec)}
+}
+
+// findPlugin checks that the PJRT plugin named by an xla configuration
+// ("", "cpu", "cuda" or an absolute path, then options after commas) exists.
+func findPlugin(config string) error {
+	xla.EnableAutoInstall(false) // Never download a plugin.
+	plugin, _, _ := strings.Cut(config, ",")
+	if filepath.IsAbs(plugin) {
+		if _, err := os.Stat(plugin); err != nil {
+			return fmt.Errorf("PJRT plugin: %w", err)
+		}
+		return nil
+	}
+	available := xla.GetAvailablePlugins()
+	if len(available) == 0 {
+		return fmt.Errorf("no PJRT plugin found (set PJRT_PLUGIN_LIBRARY_PATH or give the plugin's absolute path)")
+	}
+	if plugin != "" && !slices.Contains(available, plugin) {
+		return fmt.Errorf("no PJRT plugin %q (found %s)", plugin, strings.Join(available, ", "))
+	}
+	return nil
+}
+
+// String describes the choice for a person.
+func (c backendChoice) String() string {
+	s := c.name
+	if c.config != "" {
+		s += " (" + c.config + ")"
+	}
+	if c.note != "" {
+		s += "; " + c.note
+	}
+	return s
+}
+
+// Backend returns the backend a model loaded now would run on: "simplego"
+// (pure Go, the CPU default) or "xla", with its configuration, and why XLA
+// was not used when GOMLX_BACKEND asked for it.
+func Backend() string { return chooseBackend().String() }
+
+// newBackend creates the backend chooseBackend picks.
+func newBackend() (backends.Backend, backendChoice, error) {
+	c := chooseBackend()
+	var b backends.Backend
+	var err error
+	if c.name == "xla" {
+		b, err = xla.New(c.config)
+	} else {
+		b, err = simplego.New(c.config)
+	}
+	if err != nil {
+		return nil, c, fmt.Errorf("llama: creating the %s backend: %w", c, err)
+	}
+	return b, c, nil
+}

@@ -1,0 +1,194 @@
+package llama
+
+import (
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// maskedBias is added to the attention scores of pairs that must not attend:
+// finite, so that a row with no allowed key gives a uniform (ignored) row
+// instead of NaN, and large enough that exp underflows to exactly 0.
+const maskedBias = -1e30
+
+// LogitsGraph builds the forward pass of LlamaForCausalLM: tokens [batch,
+// seq] (int32), mask [batch, seq] (float32, 1 for real tokens and 0 for
+// padding; nil when every token is real) → logits [batch, seq, vocab]
+// (float32). Positions count from 0 in every row, so padding goes on the
+// right. The model's adapter, if any, is applied to every linear module.
+func (m *Model) LogitsGraph(ctx *context.Context, tokens, mask *Node) *Node {
+	seq := tokens.Shape().Dimensions[1]
+	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
+	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
+	return m.head(m.hidden(ctx, tokens, positions, att))
+}
+
+// LossGraph builds the mean cross entropy of the model's next-token
+// predictions over the tokens [batch, seq]: targets [batch, seq] (int32) is
+// the token each position must predict (the next token), weights [batch,
+// seq] (float32) how much that prediction counts: 0 for a prompt token that
+// training must not score, for padding, and for the last position. See
+// CrossEntropy.
+func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *Node) *Node {
+	return CrossEntropy(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+}
+
+// CrossEntropy returns Σ weight·(−log softmax(logits)[target]) / Σ weight
+// over all positions, or 0 when every weight is 0. logits is [batch, seq,
+// vocab], targets [batch, seq] int32, weights [batch, seq] float32. With
+// weights 1 where a Hugging Face label is not −100, it is the loss
+// LlamaForCausalLM returns.
+func CrossEntropy(logits, targets, weights *Node) *Node {
+	sum, count := crossEntropySum(logits, targets, weights)
+	safe := Max(count, ScalarOne(count.Graph(), dtypes.Float32))
+	return Where(GreaterThan(count, ScalarZero(count.Graph(), dtypes.Float32)), Div(sum, safe), ScalarZero(count.Graph(), dtypes.Float32))
+}
+
+// crossEntropySum returns the weighted sum of the negative log-likelihoods
+// of the targets and the sum of the weights.
+func crossEntropySum(logits, targets, weights *Node) (sum, count *Node) {
+	g := logits.Graph()
+	dims := logits.Shape().Dimensions
+	b, s := dims[0], dims[1]
+	// The target's logit, gathered with (row, position, target) indices:
+	// Gather's gradient is a ScatterSum, which simplego has.
+	idx := Concatenate([]*Node{
+		Iota(g, shapes.Make(dtypes.Int32, b, s, 1), 0),
+		Iota(g, shapes.Make(dtypes.Int32, b, s, 1), 1),
+		Reshape(ConvertDType(targets, dtypes.Int32), b, s, 1),
+	}, -1)
+	target := Gather(logits, idx)
+	top := StopGradient(ReduceAndKeep(logits, ReduceMax, -1))
+	logZ := Add(Log(ReduceSum(Exp(Sub(logits, top)), -1)), Reshape(top, b, s))
+	nll := Mul(Sub(logZ, target), weights)
+	return ReduceAllSum(nll), ReduceAllSum(weights)
+}
+
+// hidden runs the embedding, the layers and the final norm: tokens [batch,
+// seq] at positions [seq] → [batch, seq, hidden].
+func (m *Model) hidden(ctx *context.Context, tokens, positions *Node, att attention) *Node {
+	g := tokens.Graph()
+	c := m.Config
+	x := Gather(m.weight(g, embedName), InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
+	r := newRope(c, positions)
+	for layer := range c.NumLayers {
+		x = m.block(ctx, layer, x, r, att)
+	}
+	return rmsNorm(x, m.weight(g, normName), c.RMSNormEps)
+}
+
+// head maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab]
+// with lm_head, or the embedding matrix when they are tied.
+func (m *Model) head(x *Node) *Node {
+	name := headName
+	if m.Config.TieWordEmbeddings {
+		name = embedName
+	}
+	return Product(x, []int{-1}, nil, m.weight(x.Graph(), name), []int{1}, nil)
+}
+
+// weight returns the graph value of the named weight.
+func (m *Model) weight(g *Graph, name string) *Node { return m.weights[name].ValueGraph(g) }
+
+// block is one decoder layer: pre-norm attention and pre-norm SiLU-gated
+// MLP, each added to the residual stream.
+func (m *Model) block(ctx *context.Context, layer int, x *Node, r rope, att attention) *Node {
+	g := x.Graph()
+	c := m.Config
+	dims := x.Shape().Dimensions
+	b, s := dims[0], dims[1]
+	lin := c.linearsOfLayer(layer)
+	h := rmsNorm(x, m.weight(g, layerTensor(layer, "input_layernorm")), c.RMSNormEps)
+	q := Reshape(m.linear(ctx, lin[0], h), b, s, c.NumHeads, c.HeadDim)
+	k := Reshape(m.linear(ctx, lin[1], h), b, s, c.NumKVHeads, c.HeadDim)
+	v := Reshape(m.linear(ctx, lin[2], h), b, s, c.NumKVHeads, c.HeadDim)
+	x = Add(x, m.linear(ctx, lin[3], att.attend(c, layer, r.apply(q), r.apply(k), v)))
+	h = rmsNorm(x, m.weight(g, layerTensor(layer, "post_attention_layernorm")), c.RMSNormEps)
+	gate, up := m.linear(ctx, lin[4], h), m.linear(ctx, lin[5], h)
+	return Add(x, m.linear(ctx, lin[6], Mul(Mul(gate, Sigmoid(gate)), up)))
+}
+
+// linear applies module l to x [batch, seq, In], then the adapter.
+func (m *Model) linear(ctx *context.Context, l Linear, x *Node) *Node {
+	y := Product(x, []int{-1}, nil, m.weight(x.Graph(), l.Name()+".weight"), []int{1}, nil)
+	if m.adapter != nil {
+		y = m.adapter.Adapt(ctx, l, x, y)
+	}
+	return y
+}
+
+// rmsNorm is x / sqrt(mean(x²) + eps) · w over the last axis. It divides by
+// Sqrt rather than multiplying by Rsqrt because GoMLX has no gradient for
+// Rsqrt; w [d] is reshaped to x's rank because binary ops broadcast only
+// axes of size 1, not missing axes.
+func rmsNorm(x, w *Node, eps float64) *Node {
+	meanSquare := ReduceAndKeep(Mul(x, x), ReduceMean, -1)
+	normed := Div(x, Sqrt(AddScalar(meanSquare, eps)))
+	shape := make([]int, x.Rank())
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[len(shape)-1] = w.Shape().Dimensions[0]
+	return Mul(normed, Reshape(w, shape...))
+}
+
+// attentionBias returns the additive attention mask [batch or 1, 1, seq, 1,
+// keys]: 0 where a query at queryPos [seq] may attend a key at keyPos [keys]
+// (the key is not later, and, when keyMask [batch, keys] is given, the key
+// is real) and maskedBias elsewhere.
+func attentionBias(queryPos, keyPos, keyMask *Node) *Node {
+	g := queryPos.Graph()
+	s, k := queryPos.Shape().Dimensions[0], keyPos.Shape().Dimensions[0]
+	allowed := LessOrEqual(Reshape(keyPos, 1, 1, 1, 1, k), Reshape(queryPos, 1, 1, s, 1, 1))
+	if keyMask != nil {
+		b := keyMask.Shape().Dimensions[0]
+		real := GreaterThan(Reshape(ConvertDType(keyMask, dtypes.Float32), b, 1, 1, 1, k), ScalarZero(g, dtypes.Float32))
+		allowed = LogicalAnd(BroadcastToDims(allowed, b, 1, s, 1, k), BroadcastToDims(real, b, 1, s, 1, k))
+	}
+	return Where(allowed, ScalarZero(g, dtypes.Float32), Scalar(g, dtypes.Float32, maskedBias))
+}
+
+// attention computes a layer's attention output [batch, seq, heads·headDim]
+// from its rotated queries [batch, seq, heads, headDim] and its rotated keys
+// and values [batch, seq, kvHeads, headDim].
+type attention interface {
+	attend(c Config, layer int, q, k, v *Node) *Node
+}
+
+// selfAttention attends over the sequence itself, through bias.
+type selfAttention struct {
+	bias *Node
+	// keep asks attend to record each layer's keys and values, to fill a cache.
+	keep         bool
+	keys, values []*Node
+}
+
+func (a *selfAttention) attend(c Config, layer int, q, k, v *Node) *Node {
+	if a.keep {
+		a.keys, a.values = append(a.keys, k), append(a.values, v)
+	}
+	return scaledAttention(c, q, k, v, a.bias)
+}
+
+// scaledAttention is softmax(q·kᵀ/√headDim + bias)·v with grouped-query
+// attention: query head h uses key/value head h / (heads/kvHeads), as
+// transformers' repeat_kv arranges them. The queries are viewed as [batch,
+// seq, kvHeads, group, headDim], so that keys and values are never copied per
+// query head.
+func scaledAttention(c Config, q, k, v, bias *Node) *Node {
+	dims := q.Shape().Dimensions
+	b, s := dims[0], dims[1]
+	group := c.NumHeads / c.NumKVHeads
+	q5 := Reshape(q, b, s, c.NumKVHeads, group, c.HeadDim)
+	// scores [batch, kvHeads, seq, group, keys]
+	scores := Product(q5, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2})
+	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(c.HeadDim))), bias)
+	probs := Softmax(scores, -1)
+	// out [batch, kvHeads, seq, group, headDim]
+	out := Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2})
+	out = TransposeAllAxes(out, 0, 2, 1, 3, 4)
+	return Reshape(out, b, s, c.NumHeads*c.HeadDim)
+}

@@ -1,0 +1,329 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/safetensors"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Model is a LLaMA-architecture causal language model whose weights live in
+// a GoMLX context as float32 variables, frozen (not trainable) unless
+// SetTrainable says otherwise.
+type Model struct {
+	Config Config
+	Dir    string
+
+	backend backends.Backend
+	choice  backendChoice
+	ctx     *context.Context
+	weights map[string]*context.Variable // By Hugging Face tensor name.
+	adapter Adapter
+	tok     Tokenizer
+	tokErr  error // Why tok is nil.
+
+	mu    sync.Mutex
+	execs map[string]*context.Exec // Compiled entry points, built on first use.
+}
+
+// The Hugging Face names of the model's tensors.
+const (
+	embedName = "model.embed_tokens.weight"
+	normName  = "model.norm.weight"
+	headName  = "lm_head.weight"
+)
+
+// layerTensor returns the name of a layer's tensor, such as
+// "model.layers.3.input_layernorm.weight".
+func layerTensor(layer int, module string) string {
+	return fmt.Sprintf("model.layers.%d.%s.weight", layer, module)
+}
+
+// Load reads a Hugging Face model folder: config.json (and
+// generation_config.json), and model.safetensors or the shards that
+// model.safetensors.index.json lists, in F32, F16 or BF16. The weights are
+// converted to float32 one tensor at a time, straight into the backend's
+// buffers, so loading never holds two copies of the model. The folder's
+// tokenizer (tokenizer.json or tokenizer.model), if it has one that loads,
+// serves Generate and Perplexity; without one, the model still runs on token
+// ids.
+func Load(dir string) (m *Model, err error) {
+	defer recoverTo(&err, "load "+dir)
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("llama %s: %w", dir, err)
+	}
+	defer set.Close()
+	if m, err = newModel(cfg, dir); err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.tensorShapes() {
+		if err := m.loadTensor(set, w.name, w.shape); err != nil {
+			return nil, err
+		}
+	}
+	m.tok, m.tokErr = loadTokenizer(dir, cfg.VocabSize)
+	return m, nil
+}
+
+// newModel returns a model without weights on a new backend.
+func newModel(cfg Config, dir string) (*Model, error) {
+	backend, choice, err := newBackend()
+	if err != nil {
+		return nil, err
+	}
+	// Unchecked: a graph built again (a notebook cell run twice, a second
+	// WithAdapter) finds the variables an adapter or an optimizer created the
+	// first time, instead of panicking with "variable already exists".
+	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New().Checked(false),
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{},
+		tokErr: errors.New("none loaded")}, nil
+}
+
+// namedShape is the name and expected shape of one weight.
+type namedShape struct {
+	name  string
+	shape []int
+}
+
+// tensorShapes lists the weights of a model with config c, in the order of
+// the layers.
+func (c Config) tensorShapes() []namedShape {
+	d := c.HiddenSize
+	out := []namedShape{{embedName, []int{c.VocabSize, d}}}
+	for layer := range c.NumLayers {
+		out = append(out, namedShape{layerTensor(layer, "input_layernorm"), []int{d}})
+		for _, l := range c.linearsOfLayer(layer) {
+			out = append(out, namedShape{l.Name() + ".weight", []int{l.Out, l.In}})
+		}
+		out = append(out, namedShape{layerTensor(layer, "post_attention_layernorm"), []int{d}})
+	}
+	out = append(out, namedShape{normName, []int{d}})
+	if !c.TieWordEmbeddings {
+		out = append(out, namedShape{headName, []int{c.VocabSize, d}})
+	}
+	return out
+}
+
+// loadTensor converts the named tensor of set to float32 and stores it as a
+// frozen weight.
+func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error {
+	info, ok := set.Tensor(name)
+	if !ok {
+		return fmt.Errorf("llama %s: the weights have no tensor %q, which a %d-layer LLaMA needs", m.Dir, name, m.Config.NumLayers)
+	}
+	where := fmt.Sprintf("llama %s: tensor %q", filepath.Join(m.Dir, filepath.Base(set.File(name).Path())), name)
+	if !slices.Equal(info.Shape, shape) {
+		return fmt.Errorf("%s has shape %v, but config.json implies %v", where, info.Shape, shape)
+	}
+	if !info.DType.IsFloat() {
+		return fmt.Errorf("%s has dtype %s; weights must be F32, F16 or BF16", where, info.DType)
+	}
+	value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, shape...), func(flat []float32) error {
+		return set.ReadFloat32(name, flat)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	m.addWeight(name, value)
+	return nil
+}
+
+// addWeight stores value as the frozen variable of the named weight, at the
+// context scope its name spells ("/model/layers/0/self_attn/q_proj",
+// variable "weight").
+func (m *Model) addWeight(name string, value *tensors.Tensor) {
+	scope, varName := splitTensorName(name)
+	v := m.ctx.InAbsPath(scope).VariableWithValue(varName, value)
+	v.SetTrainable(false)
+	m.weights[name] = v
+}
+
+// splitTensorName turns "model.layers.0.mlp.up_proj.weight" into the
+// context scope "/model/layers/0/mlp/up_proj" and the variable name "weight".
+func splitTensorName(name string) (scope, variable string) {
+	i := strings.LastIndex(name, ".")
+	return "/" + strings.ReplaceAll(name[:i], ".", "/"), name[i+1:]
+}
+
+// newTensor makes a float32 tensor of the given shape filled by fill. On a
+// backend that shares buffers with the host (simplego, XLA on CPU) fill
+// writes straight into the buffer the backend computes with.
+func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) error) (*tensors.Tensor, error) {
+	if b.HasSharedBuffers() {
+		buf, flat, err := b.NewSharedBuffer(0, shape)
+		if err != nil {
+			return nil, err
+		}
+		if err := fill(flat.([]float32)); err != nil {
+			return nil, err
+		}
+		return tensors.FromBuffer(b, buf)
+	}
+	// Otherwise fill a host tensor, move it to the device and free the host
+	// copy, so that at most one tensor is held twice at a time.
+	t := tensors.FromShape(shape)
+	var err error
+	tensors.MustMutableFlatData(t, func(flat []float32) { err = fill(flat) })
+	if err != nil {
+		return nil, err
+	}
+	if err := t.MaterializeOnDevice(b, false, 0); err != nil {
+		return nil, err
+	}
+	t.FinalizeLocal()
+	return t, nil
+}
+
+// Context returns the GoMLX context that holds the model's weights. Graph
+// code (an Adapter, an optimizer) adds its own variables to it, under a scope
+// of its own, and executes with it (context.NewExec(m.Backend(), m.Context(),
+// …)). The context is unchecked: creating a variable that exists returns the
+// existing one, so that building a graph again (a re-run cell) works.
+func (m *Model) Context() *context.Context { return m.ctx }
+
+// Backend returns the GoMLX backend the model computes on.
+func (m *Model) Backend() backends.Backend { return m.backend }
+
+// Weight returns the variable that holds the named weight (a Hugging Face
+// tensor name such as "model.layers.0.self_attn.q_proj.weight"), or nil.
+func (m *Model) Weight(name string) *context.Variable { return m.weights[name] }
+
+// WeightNames returns the names of the model's weights, in layer order.
+func (m *Model) WeightNames() []string {
+	var names []string
+	for _, w := range m.Config.tensorShapes() {
+		names = append(names, w.name)
+	}
+	return names
+}
+
+// SetTrainable makes every weight trainable (full fine-tuning, pretraining)
+// or frozen (the default, for LoRA: only an adapter's variables train).
+func (m *Model) SetTrainable(trainable bool) {
+	for _, v := range m.weights {
+		v.SetTrainable(trainable)
+	}
+}
+
+// NumParameters returns the number of weights.
+func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
+
+// MemoryBytes returns the memory the weights take, in float32.
+func (m *Model) MemoryBytes() int64 { return 4 * m.NumParameters() }
+
+// InitStdDev is the standard deviation of NewRandom's weights, transformers'
+// default initializer_range.
+const InitStdDev = 0.02
+
+// NewRandom returns a model with configuration cfg and random weights drawn
+// as transformers initialises LlamaForCausalLM (normal with standard
+// deviation InitStdDev, norms at 1), from seed: a starting point for
+// pretraining, and the models of benchmarks. Its weights are frozen until
+// SetTrainable(true).
+func NewRandom(cfg Config, seed uint64) (m *Model, err error) {
+	defer recoverTo(&err, "new model")
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	if m, err = newModel(cfg, ""); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	for _, w := range cfg.tensorShapes() {
+		norm := len(w.shape) == 1
+		value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, w.shape...), func(flat []float32) error {
+			for i := range flat {
+				if norm {
+					flat[i] = 1
+				} else {
+					flat[i] = float32(rng.NormFloat64() * InitStdDev)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.addWeight(w.name, value)
+	}
+	return m, nil
+}
+
+// String summarises the model on a few lines.
+func (m *Model) String() string {
+	var b strings.Builder
+	for _, row := range m.summary() {
+		fmt.Fprintf(&b, "%-13s %s\n", row[0]+":", row[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Render shows the model's summary as a table.
+func (m *Model) Render() display.Bundle {
+	caption := "LLaMA model"
+	if m.Dir != "" {
+		caption += " " + m.Dir
+	}
+	return display.TableCaption(caption, nil, m.summary())
+}
+
+// summary lists what a person wants to know about the model.
+func (m *Model) summary() [][]string {
+	c := m.Config
+	rope := fmt.Sprintf("θ=%g", c.RopeTheta)
+	if s := c.RopeScaling; s != nil {
+		rope += fmt.Sprintf(", llama3 scaling ×%g from %d positions", s.Factor, s.OriginalMaxPositionEmbeddings)
+	}
+	head := "untied"
+	if c.TieWordEmbeddings {
+		head = "tied to the embeddings"
+	}
+	tok := fmt.Sprintf("none (%v)", m.tokErr)
+	if m.tok != nil {
+		tok = fmt.Sprintf("%d tokens, BOS %d, EOS %d", m.tok.VocabSize(), m.tok.BOS(), m.tok.EOS())
+	}
+	rows := [][]string{
+		{"layers", fmt.Sprint(c.NumLayers)},
+		{"dimensions", fmt.Sprintf("hidden %d, MLP %d, vocabulary %d, context %d", c.HiddenSize, c.IntermediateSize, c.VocabSize, c.MaxPositionEmbeddings)},
+		{"attention", fmt.Sprintf("%d heads of %d, %d key/value heads", c.NumHeads, c.HeadDim, c.NumKVHeads)},
+		{"rope", rope},
+		{"lm head", head},
+		{"parameters", fmt.Sprintf("%s (%d)", humanCount(m.NumParameters()), m.NumParameters())},
+		{"memory", fmt.Sprintf("%.1f MiB in float32 (stored as %s)", float64(m.MemoryBytes())/(1<<20), c.DType)},
+		{"backend", m.choice.String()},
+		{"tokenizer", tok},
+	}
+	if m.adapter != nil {
+		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})
+	}
+	return rows
+}
+
+// humanCount writes n with a K, M or B suffix.
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fK", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}

@@ -1,0 +1,178 @@
+package llama
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// GoMLX's stock gradients of Dot and DotGeneral multiply broadcast operands
+// and then reduce: for y = x·Wᵀ they materialise a batch×M×N×K tensor (37.7
+// GB for a 32000-word LM head at sequence 256, batch 4). This file gives both
+// node types gradients made of products, dX = dY·W and dW = dYᵀ·X, built
+// with DotGeneral itself, so that backward costs what forward costs.
+//
+// Dot has no parameters hidden from the node (its operands' ranks say what
+// it does), so its entry in graph.VJPRegistration is replaced outright.
+// DotGeneral keeps its contracting and batch axes in unexported fields; Product
+// records them in the node's alias (a public, per-graph name), and the
+// replacement VJP reads them back from there. A DotGeneral built anywhere else
+// carries no such alias and keeps GoMLX's stock gradient.
+
+// productAliasPrefix starts the alias of every node that Product builds.
+const productAliasPrefix = "/golora-product/"
+
+func init() {
+	VJPRegistration[NodeTypeDot] = dotVJP
+	stock := VJPRegistration[NodeTypeDotGeneral]
+	VJPRegistration[NodeTypeDotGeneral] = func(node *Node, vjps []*Node, outputShape shapes.Shape) []*Node {
+		if axes, ok := productAxesOf(node); ok {
+			return productVJP(node, vjps[0], axes)
+		}
+		return stock(node, vjps, outputShape)
+	}
+}
+
+// productAxes are the contracting (c) and batch (b) axes of both operands of
+// a DotGeneral.
+type productAxes struct {
+	lc, lb, rc, rb []int
+}
+
+// Product is graph.DotGeneral (contract lhsContracting of lhs with
+// rhsContracting of rhs, batch over the batch axes; the result's axes are
+// batch, then lhs's free axes, then rhs's) whose gradient is made of products.
+// Use it for every matrix product on a path that is differentiated.
+func Product(lhs *Node, lhsContracting, lhsBatch []int, rhs *Node, rhsContracting, rhsBatch []int) *Node {
+	axes := productAxes{
+		lc: normAxes(lhs, lhsContracting), lb: normAxes(lhs, lhsBatch),
+		rc: normAxes(rhs, rhsContracting), rb: normAxes(rhs, rhsBatch),
+	}
+	out := DotGeneral(lhs, axes.lc, axes.lb, rhs, axes.rc, axes.rb)
+	return out.WithAlias(fmt.Sprintf("%s%d/%s/%s/%s/%s", productAliasPrefix, out.Id(),
+		joinInts(axes.lc), joinInts(axes.lb), joinInts(axes.rc), joinInts(axes.rb)))
+}
+
+// normAxes turns negative axes into positive ones.
+func normAxes(x *Node, axes []int) []int {
+	out := make([]int, len(axes))
+	for i, a := range axes {
+		out[i] = AdjustAxisToOperandRank(x, a)
+	}
+	return out
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// productAxesOf reads back the axes that Product wrote in node's alias.
+func productAxesOf(node *Node) (productAxes, bool) {
+	rest, ok := strings.CutPrefix(node.GetAlias(), productAliasPrefix)
+	if !ok {
+		return productAxes{}, false
+	}
+	fields := strings.Split(rest, "/")
+	if len(fields) != 5 {
+		return productAxes{}, false
+	}
+	var lists [4][]int
+	for i, f := range fields[1:] {
+		if f == "" {
+			continue
+		}
+		for _, s := range strings.Split(f, ",") {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return productAxes{}, false
+			}
+			lists[i] = append(lists[i], n)
+		}
+	}
+	return productAxes{lc: lists[0], lb: lists[1], rc: lists[2], rb: lists[3]}, true
+}
+
+// freeAxes returns the axes of a rank-r operand that are neither contracted
+// nor batch, in increasing order.
+func freeAxes(rank int, contracting, batch []int) []int {
+	var free []int
+	for a := range rank {
+		if !slices.Contains(contracting, a) && !slices.Contains(batch, a) {
+			free = append(free, a)
+		}
+	}
+	return free
+}
+
+// productVJP returns the gradients of y = Product(lhs, rhs) given v = dL/dy.
+// The output's axes are [batch…, lhs free…, rhs free…]; the gradient of each
+// operand contracts v with the other operand over the other's free axes and
+// puts the axes back in the operand's order.
+func productVJP(node, v *Node, axes productAxes) []*Node {
+	lhs, rhs := node.Inputs()[0], node.Inputs()[1]
+	lf := freeAxes(lhs.Rank(), axes.lc, axes.lb)
+	rf := freeAxes(rhs.Rank(), axes.rc, axes.rb)
+	nb := len(axes.lb)
+	vBatch := iotaFrom(0, nb)
+	vLhsFree := iotaFrom(nb, len(lf))
+	vRhsFree := iotaFrom(nb+len(lf), len(rf))
+	return []*Node{
+		operandGrad(Product(v, vRhsFree, vBatch, rhs, rf, axes.rb), lhs.Rank(), axes.lb, lf, axes.lc, axes.rc),
+		operandGrad(Product(v, vLhsFree, vBatch, lhs, lf, axes.lb), rhs.Rank(), axes.rb, rf, axes.rc, axes.lc),
+	}
+}
+
+// operandGrad transposes g, a product whose axes are [batch…, this operand's
+// free axes…, the other operand's contracting axes in increasing order…], to
+// the axes of the operand: batch axes at thisBatch, free axes at thisFree,
+// and the other operand's contracting axis otherContracting[i] at
+// thisContracting[i].
+func operandGrad(g *Node, rank int, thisBatch, thisFree, thisContracting, otherContracting []int) *Node {
+	perm := make([]int, rank) // perm[axis of the operand] = axis of g.
+	for i, a := range thisBatch {
+		perm[a] = i
+	}
+	for i, a := range thisFree {
+		perm[a] = len(thisBatch) + i
+	}
+	sorted := slices.Sorted(slices.Values(otherContracting))
+	for i, a := range thisContracting {
+		perm[a] = len(thisBatch) + len(thisFree) + slices.Index(sorted, otherContracting[i])
+	}
+	for i, p := range perm {
+		if i != p {
+			return TransposeAllAxes(g, perm...)
+		}
+	}
+	return g
+}
+
+func iotaFrom(start, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = start + i
+	}
+	return out
+}
+
+// dotVJP is the gradient of Dot made of products, for its three cases:
+// vector·vector, matrix·vector and matrix·matrix.
+func dotVJP(node *Node, vjps []*Node, _ shapes.Shape) []*Node {
+	lhs, rhs, v := node.Inputs()[0], node.Inputs()[1], vjps[0]
+	switch {
+	case lhs.Rank() == 1 && rhs.Rank() == 1: // v is a scalar.
+		return []*Node{Mul(v, rhs), Mul(v, lhs)}
+	case lhs.Rank() == 2 && rhs.Rank() == 1: // [m,k]·[k] → [m].
+		return []*Node{Product(v, nil, nil, rhs, nil, nil), Product(lhs, []int{0}, nil, v, []int{0}, nil)}
+	default: // [m,k]·[k,n] → [m,n].
+		return []*Node{Product(v, []int{1}, nil, rhs, []int{1}, nil), Product(lhs, []int{0}, nil, v, []int{0}, nil)}
+	}
+}

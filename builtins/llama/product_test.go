@@ -1,0 +1,120 @@
+package llama
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends/simplego"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// randomTensor returns a tensor of the given shape with values in [-1, 1).
+func randomTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = 2*rng.Float32() - 1
+	}
+	return tensors.FromFlatDataAndDimensions(data, dims...)
+}
+
+// TestProductGradient checks Product's gradient against GoMLX's stock
+// DotGeneral gradient, for the products the model uses and for axes in
+// unusual orders, and checks that it never builds a node larger than the
+// operands and the output.
+func TestProductGradient(t *testing.T) {
+	backend, err := simplego.New(simplegoDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name           string
+		lhs, rhs       []int
+		lc, lb, rc, rb []int
+	}{
+		{"linear", []int{2, 3, 5}, []int{4, 5}, []int{2}, nil, []int{1}, nil},
+		{"scores", []int{2, 3, 2, 2, 4}, []int{2, 5, 2, 4}, []int{4}, []int{0, 2}, []int{3}, []int{0, 2}},
+		{"context", []int{2, 2, 3, 2, 5}, []int{2, 5, 2, 4}, []int{4}, []int{0, 1}, []int{1}, []int{0, 2}},
+		{"axes out of order", []int{3, 4, 2}, []int{2, 5, 3}, []int{0}, []int{2}, []int{2}, []int{0}},
+		{"two contractions crossed", []int{2, 3, 4}, []int{4, 5, 3}, []int{1, 2}, nil, []int{2, 0}, nil},
+		{"outer", []int{3}, []int{4}, nil, nil, nil, nil},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range cases {
+		lhs, rhs := randomTensor(rng, c.lhs...), randomTensor(rng, c.rhs...)
+		var limit int
+		grads := func(product bool) []*tensors.Tensor {
+			e := MustNewExec(backend, func(l, r *Node) []*Node {
+				var out *Node
+				if product {
+					out = Product(l, c.lc, c.lb, r, c.rc, c.rb)
+				} else {
+					out = DotGeneral(l, c.lc, c.lb, r, c.rc, c.rb)
+				}
+				// A loss that weighs every output element differently.
+				weights := Iota(l.Graph(), out.Shape(), -1)
+				loss := ReduceAllSum(Mul(out, Cos(weights)))
+				first := len(l.Graph().Nodes())
+				gs := Gradient(loss, l, r)
+				if product {
+					limit = max(l.Shape().Size(), r.Shape().Size(), out.Shape().Size())
+					for _, n := range l.Graph().Nodes()[first:] {
+						if n.Shape().Size() > limit {
+							t.Errorf("%s: the gradient builds %s, larger than operands and output", c.name, n.Shape())
+						}
+					}
+				}
+				return gs
+			})
+			return e.MustExec(lhs, rhs)
+		}
+		want, got := grads(false), grads(true)
+		for i := range want {
+			w, g := tensors.MustCopyFlatData[float32](want[i]), tensors.MustCopyFlatData[float32](got[i])
+			for j := range w {
+				if math.Abs(float64(w[j]-g[j])) > 1e-5 {
+					t.Errorf("%s: gradient %d [%d] = %v, stock gradient %v", c.name, i, j, g[j], w[j])
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestDotGradient checks the replacement gradient of Dot against the stock
+// gradient of the equivalent DotGeneral.
+func TestDotGradient(t *testing.T) {
+	backend, err := simplego.New(simplegoDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, dims := range [][2][]int{{{3, 4}, {4, 5}}, {{3, 4}, {4}}, {{4}, {4}}} {
+		lhs, rhs := randomTensor(rng, dims[0]...), randomTensor(rng, dims[1]...)
+		grads := func(dot bool) []*tensors.Tensor {
+			return MustNewExec(backend, func(l, r *Node) []*Node {
+				out := DotGeneral(l, []int{l.Rank() - 1}, nil, r, []int{0}, nil)
+				if dot {
+					out = Dot(l, r)
+				}
+				loss := ReduceAllSum(Mul(out, out))
+				return Gradient(loss, l, r)
+			}).MustExec(lhs, rhs)
+		}
+		want, got := grads(false), grads(true)
+		for i := range want {
+			w, g := tensors.MustCopyFlatData[float32](want[i]), tensors.MustCopyFlatData[float32](got[i])
+			for j := range w {
+				if math.Abs(float64(w[j]-g[j])) > 1e-5 {
+					t.Errorf("Dot %v·%v: gradient %d [%d] = %v, want %v", dims[0], dims[1], i, j, g[j], w[j])
+					break
+				}
+			}
+		}
+	}
+}

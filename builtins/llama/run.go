@@ -1,0 +1,216 @@
+package llama
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// IgnoreLabel marks a label that the loss does not score, as in Hugging Face
+// (the -100 of transformers).
+const IgnoreLabel = -100
+
+// Batch is a batch of token sequences of equal length, in the form
+// Hugging Face models take them.
+type Batch struct {
+	// Tokens holds the rows of token ids, all of the same length; padding
+	// (any valid id) goes on the right.
+	Tokens [][]int
+	// Mask is the attention mask: 1 for real tokens, 0 for padding. Nil
+	// means every token is real.
+	Mask [][]int
+	// Labels gives, for each position, the token the model should have
+	// predicted there from the positions before it (usually the token
+	// itself), or IgnoreLabel for a position the loss must not score: a
+	// prompt, padding. Nil means no loss.
+	Labels [][]int
+}
+
+// Inputs is a Batch as the tensors LogitsGraph and LossGraph take: tokens
+// [rows, seq] int32, mask [rows, seq] float32, targets [rows, seq] int32
+// and weights [rows, seq] float32.
+type Inputs struct {
+	Tokens, Mask, Targets, Weights *tensors.Tensor
+	Rows, Seq                      int
+}
+
+// Inputs validates b and converts it: the label at position t+1 becomes the
+// target of position t, with weight 1 unless it is IgnoreLabel; the last
+// position and ignored labels get weight 0.
+func (b Batch) Inputs(vocab int) (Inputs, error) {
+	rows := len(b.Tokens)
+	if rows == 0 || len(b.Tokens[0]) == 0 {
+		return Inputs{}, fmt.Errorf("llama: empty batch")
+	}
+	seq := len(b.Tokens[0])
+	if b.Mask != nil && len(b.Mask) != rows || b.Labels != nil && len(b.Labels) != rows {
+		return Inputs{}, fmt.Errorf("llama: batch has %d rows of tokens, %d of mask and %d of labels", rows, len(b.Mask), len(b.Labels))
+	}
+	tokens := make([]int32, rows*seq)
+	mask := make([]float32, rows*seq)
+	targets := make([]int32, rows*seq)
+	weights := make([]float32, rows*seq)
+	for r, row := range b.Tokens {
+		if len(row) != seq || b.Mask != nil && len(b.Mask[r]) != seq || b.Labels != nil && len(b.Labels[r]) != seq {
+			return Inputs{}, fmt.Errorf("llama: batch row %d: tokens, mask and labels must all have length %d", r, seq)
+		}
+		for t, id := range row {
+			if id < 0 || id >= vocab {
+				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: token %d is outside the vocabulary of %d", r, t, id, vocab)
+			}
+			tokens[r*seq+t] = int32(id)
+			mask[r*seq+t] = 1
+			if b.Mask != nil && b.Mask[r][t] == 0 {
+				mask[r*seq+t] = 0
+			}
+			if b.Labels == nil || t+1 == seq {
+				continue
+			}
+			label := b.Labels[r][t+1]
+			switch {
+			case label == IgnoreLabel:
+			case label < 0 || label >= vocab:
+				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: label %d is neither a token nor IgnoreLabel", r, t+1, label)
+			default:
+				targets[r*seq+t] = int32(label)
+				weights[r*seq+t] = 1
+			}
+		}
+	}
+	return Inputs{
+		Tokens:  tensors.FromFlatDataAndDimensions(tokens, rows, seq),
+		Mask:    tensors.FromFlatDataAndDimensions(mask, rows, seq),
+		Targets: tensors.FromFlatDataAndDimensions(targets, rows, seq),
+		Weights: tensors.FromFlatDataAndDimensions(weights, rows, seq),
+		Rows:    rows, Seq: seq,
+	}, nil
+}
+
+// Output is the result of Forward.
+type Output struct {
+	// Logits holds [Rows][Seq][Vocab] logits, row-major.
+	Logits           []float32
+	Rows, Seq, Vocab int
+	// Loss is the mean cross entropy over the labelled positions (NaN when
+	// the batch has no labels).
+	Loss float64
+}
+
+// At returns the logits of row r at position t.
+func (o Output) At(r, t int) []float32 {
+	i := (r*o.Seq + t) * o.Vocab
+	return o.Logits[i : i+o.Vocab]
+}
+
+// Forward runs the model on a batch and returns its logits and, when the
+// batch has labels, its loss.
+func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
+	defer recoverTo(&err, "forward")
+	if err := ctx.Err(); err != nil {
+		return Output{}, err
+	}
+	in, err := b.Inputs(m.Config.VocabSize)
+	if err != nil {
+		return Output{}, err
+	}
+	exec, err := m.exec("forward", func(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
+		logits := m.LogitsGraph(ctx, tokens, mask)
+		return logits, CrossEntropy(logits, targets, weights)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	res, err := exec.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
+	if err != nil {
+		return Output{}, fmt.Errorf("llama: forward: %w", err)
+	}
+	out = Output{Logits: tensors.MustCopyFlatData[float32](res[0]), Rows: in.Rows, Seq: in.Seq, Vocab: m.Config.VocabSize, Loss: math.NaN()}
+	if b.Labels != nil {
+		out.Loss = float64(tensors.ToScalar[float32](res[1]))
+	}
+	return out, nil
+}
+
+// Gradients runs the forward and backward pass of the loss on a labelled
+// batch and returns the loss and its gradient with respect to every
+// trainable variable of the model's context: an adapter's variables, or
+// every weight after SetTrainable(true). Gradients are keyed by weight name
+// for the model's weights and by scope/name for other variables.
+func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map[string][]float32, err error) {
+	defer recoverTo(&err, "gradients")
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	if b.Labels == nil {
+		return 0, nil, fmt.Errorf("llama: Gradients needs a batch with labels")
+	}
+	in, err := b.Inputs(m.Config.VocabSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	var names []string
+	exec, err := m.exec("gradients", func(ctx *mlctx.Context, inputs []*graph.Node) []*graph.Node {
+		loss := m.LossGraph(ctx, inputs[0], inputs[1], inputs[2], inputs[3])
+		g := loss.Graph()
+		var wrt []*graph.Node
+		names = names[:0]
+		for v := range ctx.IterVariables() {
+			if v.Trainable && v.InUseByGraph(g) {
+				wrt = append(wrt, v.ValueGraph(g))
+				names = append(names, m.variableName(v))
+			}
+		}
+		return append([]*graph.Node{loss}, graph.Gradient(loss, wrt...)...)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := exec.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
+	if err != nil {
+		return 0, nil, fmt.Errorf("llama: gradients: %w", err)
+	}
+	grads = map[string][]float32{}
+	for i, name := range names {
+		grads[name] = tensors.MustCopyFlatData[float32](res[i+1])
+	}
+	return float64(tensors.ToScalar[float32](res[0])), grads, nil
+}
+
+// variableName returns the Hugging Face name of a model weight, or the
+// scope/name of any other variable.
+func (m *Model) variableName(v *mlctx.Variable) string {
+	for name, w := range m.weights {
+		if w == v {
+			return name
+		}
+	}
+	return v.ScopeAndName()
+}
+
+// exec returns the compiled entry point called name, creating it with fn on
+// first use. An Exec compiles one graph per distinct input shape and keeps
+// them, so the same shapes never compile twice.
+func (m *Model) exec(name string, fn any) (*mlctx.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.execs[name]; e != nil {
+		return e, nil
+	}
+	e, err := mlctx.NewExecAny(m.backend, m.ctx, fn)
+	if err != nil {
+		return nil, fmt.Errorf("llama: compiling %s: %w", name, err)
+	}
+	m.execs[name] = e
+	return e, nil
+}
+
+// recoverTo turns a panic of graph code into an error in *err.
+func recoverTo(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("llama: %s: %v", what, r)
+	}
+}

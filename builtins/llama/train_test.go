@@ -1,0 +1,87 @@
+package llama
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// loraOnQV is a minimal LoRA of the given rank on q_proj and v_proj
+// (package lora is the real one), B starting at zero. Its variables are
+// created with plain VariableWithValue: the model's unchecked context makes
+// that safe when the graph is built again.
+func loraOnQV(rank int) AdapterFunc {
+	return func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+		if l.Module != "q_proj" && l.Module != "v_proj" {
+			return y
+		}
+		scope := ctx.InAbsPath("/lora_test/" + l.Name())
+		rng := rand.New(rand.NewPCG(uint64(l.Layer), 7))
+		a := make([]float32, rank*l.In)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
+		bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
+		g := x.Graph()
+		down := Product(x, []int{-1}, nil, av.ValueGraph(g), []int{1}, nil)
+		return Add(y, Product(down, []int{-1}, nil, bv.ValueGraph(g), []int{1}, nil))
+	}
+}
+
+// TestTrainAdapterWithGoMLXOptimizer trains a small LoRA with GoMLX's Adam
+// through LossGraph, as package lora does: the loss falls, the weights do not
+// move, and building the training graph a second time (a notebook cell run
+// again) works and continues from the same variables.
+func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
+	_, e := testModel(t, "gqa")
+	base, err := Load(filepath.Join("testdata", "models", "gqa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapted := base.WithAdapter(loraOnQV(4))
+	in, err := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}.Inputs(base.Config.VocabSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := tensors.MustCopyFlatData[float32](base.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
+	trainCell := func(steps int) []float32 {
+		step, err := mlctx.NewExec(base.Backend(), base.Context(), func(ctx *mlctx.Context, tokens, mask, targets, weights *Node) *Node {
+			ctx.SetTraining(tokens.Graph(), true)
+			loss := adapted.LossGraph(ctx, tokens, mask, targets, weights)
+			optimizers.Adam().LearningRate(1e-2).Done().UpdateGraph(ctx, tokens.Graph(), loss)
+			return loss
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses []float32
+		for range steps {
+			out, err := step.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
+			if err != nil {
+				t.Fatal(err)
+			}
+			losses = append(losses, tensors.ToScalar[float32](out[0]))
+		}
+		return losses
+	}
+	first := trainCell(10)
+	again := trainCell(10) // The cell run again: a new graph on the same context.
+	t.Logf("losses %v then %v", first, again)
+	if !(first[9] < first[0]-0.5) || !(again[0] < first[0]) || !(again[9] < again[0]) {
+		t.Errorf("training did not lower the loss: %v then %v", first, again)
+	}
+	after := tensors.MustCopyFlatData[float32](base.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
+	for i := range before {
+		if before[i] != after[i] {
+			t.Fatalf("frozen weight changed at %d: %v → %v", i, before[i], after[i])
+		}
+	}
+}
