@@ -36,6 +36,14 @@ func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *
 	return CrossEntropy(m.LogitsGraph(ctx, tokens, mask), targets, weights)
 }
 
+// LossSumGraph is LossGraph as its two parts: the weighted sum of the
+// negative log-likelihoods and the sum of the weights. Gradient accumulation
+// adds the sums of several micro-batches and divides once, so that every
+// scored token of an optimizer step weighs the same.
+func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weights *Node) (sum, count *Node) {
+	return crossEntropySum(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+}
+
 // CrossEntropy returns Σ weight·(−log softmax(logits)[target]) / Σ weight
 // over all positions, or 0 when every weight is 0. logits is [batch, seq,
 // vocab], targets [batch, seq] int32, weights [batch, seq] float32. With

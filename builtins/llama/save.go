@@ -1,0 +1,151 @@
+package llama
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/golora/golora/builtins/safetensors"
+)
+
+// MarshalJSON writes the config as transformers' config.json for
+// LlamaForCausalLM.
+func (c Config) MarshalJSON() ([]byte, error) {
+	kv := c.NumKVHeads
+	hd := c.HeadDim
+	out := map[string]any{
+		"architectures":           []string{"LlamaForCausalLM"},
+		"model_type":              "llama",
+		"hidden_size":             c.HiddenSize,
+		"intermediate_size":       c.IntermediateSize,
+		"num_hidden_layers":       c.NumLayers,
+		"num_attention_heads":     c.NumHeads,
+		"num_key_value_heads":     kv,
+		"head_dim":                hd,
+		"vocab_size":              c.VocabSize,
+		"rms_norm_eps":            c.RMSNormEps,
+		"rope_theta":              c.RopeTheta,
+		"max_position_embeddings": c.MaxPositionEmbeddings,
+		"tie_word_embeddings":     c.TieWordEmbeddings,
+		"hidden_act":              "silu",
+		"attention_bias":          false,
+		"mlp_bias":                false,
+		"torch_dtype":             "float32",
+	}
+	if c.BOS >= 0 {
+		out["bos_token_id"] = c.BOS
+	}
+	switch len(c.EOS) {
+	case 0:
+	case 1:
+		out["eos_token_id"] = c.EOS[0]
+	default:
+		out["eos_token_id"] = c.EOS
+	}
+	if r := c.RopeScaling; r != nil {
+		out["rope_scaling"] = map[string]any{
+			"rope_type": r.Type, "factor": r.Factor, "low_freq_factor": r.LowFreqFactor,
+			"high_freq_factor": r.HighFreqFactor, "original_max_position_embeddings": r.OriginalMaxPositionEmbeddings,
+		}
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// tokenizerSaver is a tokenizer that can write itself as tokenizer.json.
+type tokenizerSaver interface {
+	Save(path string) error
+}
+
+// Save writes the model as a Hugging Face model folder: config.json,
+// model.safetensors (float32, or bfloat16 with dtype "bfloat16") and, when
+// the model has a tokenizer that can save itself, tokenizer.json. Every
+// file is written to a temporary name and renamed.
+func (m *Model) Save(dir, dtype string) (err error) {
+	defer recoverTo(&err, "save")
+	st := safetensors.F32
+	switch dtype {
+	case "", "float32":
+		dtype = "float32"
+	case "bfloat16":
+		st = safetensors.BF16
+	default:
+		return fmt.Errorf("llama: save: dtype %q: want float32 or bfloat16", dtype)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("llama: %w", err)
+	}
+	var list []safetensors.Tensor
+	for _, name := range m.WeightNames() {
+		v := m.weights[name]
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("llama: save: %s: %w", name, err)
+		}
+		st, err := safetensors.Float32Tensor(name, st, v.Shape().Dimensions, tensors.MustCopyFlatData[float32](t))
+		if err != nil {
+			return err
+		}
+		list = append(list, st)
+	}
+	if err := safetensors.Write(filepath.Join(dir, safetensors.ModelFile), list, map[string]string{"format": "pt"}); err != nil {
+		return fmt.Errorf("llama: save: %w", err)
+	}
+	cfg := m.Config
+	cfg.DType = dtype
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	var obj map[string]any
+	json.Unmarshal(data, &obj)
+	obj["torch_dtype"] = dtype
+	data, _ = json.MarshalIndent(obj, "", "  ")
+	if err := writeFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
+		return err
+	}
+	if s, ok := m.tok.(tokenizerSaver); ok {
+		if err := s.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
+			return fmt.Errorf("llama: save: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("llama: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("llama: %w", err)
+	}
+	return nil
+}
+
+// Copy returns a model that holds its own copy of m's weights, on the same
+// backend, with m's tokenizer and without its adapter: what changes in one
+// does not change the other.
+func (m *Model) Copy() (c *Model, err error) {
+	defer recoverTo(&err, "copy")
+	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, ctx: context.New().Checked(false),
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}, tok: m.tok, tokErr: m.tokErr}
+	for _, name := range m.WeightNames() {
+		v := m.weights[name]
+		t, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("llama: copy: %s: %w", name, err)
+		}
+		flat := tensors.MustCopyFlatData[float32](t)
+		value, err := newTensor(c.backend, v.Shape(), func(dst []float32) error { copy(dst, flat); return nil })
+		if err != nil {
+			return nil, err
+		}
+		c.addWeight(name, value)
+	}
+	return c, nil
+}

@@ -1,0 +1,278 @@
+package lora
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/golora/golora/builtins/safetensors"
+)
+
+// trainerState is a checkpoint's trainer_state.json: with the weights and
+// the optimizer's moments, all a resumed run needs to continue as if it had
+// not stopped.
+type trainerState struct {
+	Step       int      `json:"global_step"`
+	TotalSteps int      `json:"max_steps"`
+	Epoch      float64  `json:"epoch"`
+	Full       bool     `json:"full_training"`
+	Rank       int      `json:"rank,omitempty"`
+	Targets    []string `json:"target_modules,omitempty"`
+	Examples   int      `json:"examples"`
+	DataHash   string   `json:"data_sha256"`
+	RNG        []string `json:"dropout_rng_state,omitempty"` // hex uint64 words
+	Elapsed    float64  `json:"elapsed_seconds"`
+	Log        []Entry  `json:"log_history"`
+}
+
+const checkpointPrefix = "checkpoint-"
+
+// dataHash fingerprints the examples, so that a resume on other data is
+// refused.
+func dataHash(examples []Example) string {
+	h := sha256.New()
+	var buf [8]byte
+	for _, e := range examples {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(e.IDs)))
+		h.Write(buf[:])
+		for i, id := range e.IDs {
+			binary.LittleEndian.PutUint64(buf[:], uint64(id))
+			if e.Scored[i] {
+				buf[7] |= 0x80
+			}
+			h.Write(buf[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// save writes what the run has made into dir: the adapter (or, in full
+// training, the model) and the log.
+func (t *trainer) save(dir string) error {
+	if t.full {
+		if err := t.base.Save(dir, "float32"); err != nil {
+			return err
+		}
+	} else if err := t.adapter.Save(dir); err != nil {
+		return err
+	}
+	return t.run.Log.save(dir)
+}
+
+// checkpoint writes checkpoint-step: the adapter, the optimizer state and
+// trainer_state.json, into a temporary folder that is renamed when complete,
+// so that a checkpoint folder is whole or absent.
+func (t *trainer) checkpoint(step int) error {
+	final := filepath.Join(t.run.Dir, checkpointPrefix+strconv.Itoa(step))
+	if _, err := os.Stat(filepath.Join(final, stateFile)); err == nil {
+		t.run.Checkpoint = final
+		return nil
+	}
+	tmp, err := os.MkdirTemp(t.run.Dir, "."+checkpointPrefix+strconv.Itoa(step)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("lora: checkpoint: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := t.save(tmp); err != nil {
+		return err
+	}
+	var list []safetensors.Tensor
+	for i, name := range t.eng.names {
+		for _, pair := range []struct {
+			suffix string
+			v      *mlctx.Variable
+		}{{".exp_avg", t.eng.m[i]}, {".exp_avg_sq", t.eng.v[i]}} {
+			val, err := pair.v.Value()
+			if err != nil {
+				return err
+			}
+			st, err := safetensors.Float32Tensor(name+pair.suffix, safetensors.F32, pair.v.Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+			if err != nil {
+				return err
+			}
+			list = append(list, st)
+		}
+	}
+	if !t.full {
+		// The trained values, by their names, for an exact resume.
+		for i, name := range t.eng.names {
+			val, err := t.eng.params[i].Value()
+			if err != nil {
+				return err
+			}
+			st, err := safetensors.Float32Tensor(name, safetensors.F32, t.eng.params[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+			if err != nil {
+				return err
+			}
+			list = append(list, st)
+		}
+	}
+	if err := safetensors.Write(filepath.Join(tmp, optimizerFile), list, nil); err != nil {
+		return fmt.Errorf("lora: checkpoint: %w", err)
+	}
+	state := trainerState{
+		Step: step, TotalSteps: t.plan.total, Epoch: float64(step) / float64(t.plan.stepsPerEpoch), Full: t.full,
+		Examples: len(t.plan.examples), DataHash: dataHash(t.plan.examples),
+		Elapsed: t.run.Elapsed.Seconds(), Log: t.run.Log.Entries,
+	}
+	if t.run.Log.Len() > 0 {
+		state.Elapsed = t.run.Log.Last().Elapsed
+	}
+	if !t.full {
+		state.Rank, state.Targets = t.cfg.Rank, t.cfg.Targets
+	}
+	if t.eng.rng != nil {
+		val, err := t.eng.rng.Value()
+		if err != nil {
+			return err
+		}
+		for _, w := range tensors.MustCopyFlatData[uint64](val) {
+			state.RNG = append(state.RNG, strconv.FormatUint(w, 16))
+		}
+	}
+	if err := writeJSON(filepath.Join(tmp, stateFile), state); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("lora: checkpoint: %w", err)
+	}
+	if d, err := os.Open(t.run.Dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	t.run.Checkpoint = final
+	return nil
+}
+
+// latestCheckpoint returns the newest whole checkpoint folder in dir.
+func latestCheckpoint(dir string) (string, int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", 0, fmt.Errorf("lora: nothing to resume: %s does not exist", dir)
+		}
+		return "", 0, fmt.Errorf("lora: %w", err)
+	}
+	best, bestStep := "", -1
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, checkpointPrefix) {
+			continue
+		}
+		step, err := strconv.Atoi(strings.TrimPrefix(name, checkpointPrefix))
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, name, stateFile)); err != nil {
+			continue
+		}
+		if step > bestStep {
+			best, bestStep = filepath.Join(dir, name), step
+		}
+	}
+	if best == "" {
+		return "", 0, fmt.Errorf("lora: nothing to resume: %s has no checkpoint-N folder", dir)
+	}
+	return best, bestStep, nil
+}
+
+// resume loads the newest checkpoint of the run's folder and returns the
+// step to continue from.
+func (t *trainer) resume() (int, error) {
+	dir, _, err := latestCheckpoint(t.run.Dir)
+	if err != nil {
+		return 0, err
+	}
+	var st trainerState
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return 0, fmt.Errorf("lora: resume: %w", err)
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return 0, fmt.Errorf("lora: resume: %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	switch {
+	case st.Full != t.full:
+		return 0, fmt.Errorf("lora: resume: %s is a checkpoint of a different kind of training", dir)
+	case !t.full && st.Rank != t.cfg.Rank:
+		return 0, fmt.Errorf("lora: resume: the checkpoint %s has rank %d and the Config asks for rank %d: rank cannot change on resume (train a new adapter under another Name instead)", dir, st.Rank, t.cfg.Rank)
+	case !t.full && !sameStrings(st.Targets, t.cfg.Targets):
+		return 0, fmt.Errorf("lora: resume: the checkpoint %s adapts %v and the Config asks for %v: target modules cannot change on resume", dir, st.Targets, t.cfg.Targets)
+	case st.Examples != len(t.plan.examples) || st.DataHash != dataHash(t.plan.examples):
+		return 0, fmt.Errorf("lora: resume: the training data differs from the data of checkpoint %s (%d examples then, %d now): resume with the same data, format and cutoff", dir, st.Examples, len(t.plan.examples))
+	case st.TotalSteps != t.plan.total:
+		return 0, fmt.Errorf("lora: resume: checkpoint %s was made for %d steps and this run has %d: keep Epochs and Batch as they were", dir, st.TotalSteps, t.plan.total)
+	}
+	f, err := safetensors.Open(filepath.Join(dir, optimizerFile))
+	if err != nil {
+		return 0, fmt.Errorf("lora: resume: %w", err)
+	}
+	defer f.Close()
+	set := func(v *mlctx.Variable, name string) error {
+		vals, err := f.Float32s(name)
+		if err != nil {
+			return fmt.Errorf("lora: resume: %w", err)
+		}
+		if len(vals) != v.Shape().Size() {
+			return fmt.Errorf("lora: resume: %s has %d values, want %d", name, len(vals), v.Shape().Size())
+		}
+		return v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...))
+	}
+	if t.full {
+		set2, err := safetensors.OpenDir(dir)
+		if err != nil {
+			return 0, fmt.Errorf("lora: resume: %w", err)
+		}
+		defer set2.Close()
+		for i, name := range t.eng.names {
+			vals := make([]float32, t.eng.params[i].Shape().Size())
+			if err := set2.ReadFloat32(name, vals); err != nil {
+				return 0, fmt.Errorf("lora: resume: %w", err)
+			}
+			if err := t.eng.params[i].SetValue(tensors.FromFlatDataAndDimensions(vals, t.eng.params[i].Shape().Dimensions...)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for i, name := range t.eng.names {
+		if !t.full {
+			if err := set(t.eng.params[i], name); err != nil {
+				return 0, err
+			}
+		}
+		if err := set(t.eng.m[i], name+".exp_avg"); err != nil {
+			return 0, err
+		}
+		if err := set(t.eng.v[i], name+".exp_avg_sq"); err != nil {
+			return 0, err
+		}
+	}
+	if t.eng.rng != nil && len(st.RNG) > 0 {
+		words := make([]uint64, len(st.RNG))
+		for i, s := range st.RNG {
+			if words[i], err = strconv.ParseUint(s, 16, 64); err != nil {
+				return 0, fmt.Errorf("lora: resume: %s: dropout state: %w", dir, err)
+			}
+		}
+		if err := t.eng.rng.SetValue(tensors.FromFlatDataAndDimensions(words, t.eng.rng.Shape().Dimensions...)); err != nil {
+			return 0, err
+		}
+	}
+	t.eng.step = st.Step
+	t.run.Log.Entries = st.Log
+	t.run.Steps = st.Step
+	t.run.elapsedBefore = st.Elapsed
+	t.run.Checkpoint = dir
+	return st.Step, nil
+}

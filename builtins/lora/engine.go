@@ -1,0 +1,215 @@
+package lora
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/golora/golora/builtins/llama"
+)
+
+// The optimizer's constants, those of PyTorch's Adam and AdamW.
+const (
+	beta1   = 0.9
+	beta2   = 0.999
+	adamEps = 1e-8
+	// clipEps is what torch.nn.utils.clip_grad_norm_ adds to the norm.
+	clipEps = 1e-6
+)
+
+// engine trains a set of variables of a model's context by the loss of the
+// model (adapted or not). Everything happens in compiled graphs, on the
+// backend's device:
+//
+//   - accumulate runs a micro-batch forward and backward and adds the
+//     gradient of its loss sum to accumulators;
+//   - apply divides the accumulated gradient by the step's count of scored
+//     tokens — so every scored token of the step weighs the same, however the
+//     micro-batches split them — clips it to the global norm, and updates the
+//     variables with the optimizer, PyTorch's AdamW, Adam or SGD step for step.
+type engine struct {
+	model  *llama.Model
+	params []*mlctx.Variable
+	names  []string // each param's name in checkpoints
+	acc    []*mlctx.Variable
+	m, v   []*mlctx.Variable // first and second moments (Adam)
+	rng    *mlctx.Variable   // dropout state, or nil
+
+	optimizer   string
+	weightDecay float64
+	maxNorm     float64
+	step        int // optimizer steps taken
+
+	accumulate, apply, eval *mlctx.Exec
+}
+
+func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names []string, rng *mlctx.Variable, cfg Config) (*engine, error) {
+	e := &engine{model: model, params: params, names: names, rng: rng, optimizer: cfg.Optimizer, weightDecay: cfg.WeightDecay, maxNorm: cfg.MaxGradNorm}
+	ctx := model.Context().Checked(false).In(scope).In("optimizer")
+	for i, p := range params {
+		zeros := func() *tensors.Tensor { return tensors.FromShape(p.Shape()) }
+		pctx := ctx.In(fmt.Sprint(i))
+		e.acc = append(e.acc, pctx.VariableWithValue("grad", zeros()).SetTrainable(false))
+		e.m = append(e.m, pctx.VariableWithValue("exp_avg", zeros()).SetTrainable(false))
+		e.v = append(e.v, pctx.VariableWithValue("exp_avg_sq", zeros()).SetTrainable(false))
+	}
+	var err error
+	backend := model.Backend()
+	if e.accumulate, err = mlctx.NewExecAny(backend, model.Context(), e.accumulateGraph); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	if e.apply, err = mlctx.NewExecAny(backend, model.Context(), e.applyGraph); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	if e.eval, err = mlctx.NewExecAny(backend, model.Context(), e.evalGraph); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	return e, nil
+}
+
+func (e *engine) accumulateGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+	g := tokens.Graph()
+	ctx.SetTraining(g, true)
+	sum, count = e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
+	wrt := make([]*graph.Node, len(e.params))
+	for i, p := range e.params {
+		wrt[i] = p.ValueGraph(g)
+	}
+	for i, grad := range graph.Gradient(sum, wrt...) {
+		e.acc[i].SetValueGraph(graph.Add(e.acc[i].ValueGraph(g), grad))
+	}
+	return sum, count
+}
+
+func (e *engine) evalGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+	ctx.SetTraining(tokens.Graph(), false)
+	return e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
+}
+
+// applyGraph takes float32 scalars: the learning rate, 1/count, Adam's step
+// size lr/(1−β₁ᵗ) and √(1−β₂ᵗ). It returns the gradient's global norm before
+// clipping.
+func (e *engine) applyGraph(ctx *mlctx.Context, lr, invCount, stepSize, bc2Sqrt *graph.Node) *graph.Node {
+	g := lr.Graph()
+	grads := make([]*graph.Node, len(e.params))
+	var sumSq *graph.Node
+	for i := range e.params {
+		grads[i] = graph.Mul(e.acc[i].ValueGraph(g), invCount)
+		// torch's clip_grad_norm_: the norm of the per-tensor norms.
+		n := graph.Sqrt(graph.ReduceAllSum(graph.Square(grads[i])))
+		if sumSq == nil {
+			sumSq = graph.Square(n)
+		} else {
+			sumSq = graph.Add(sumSq, graph.Square(n))
+		}
+		e.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
+	}
+	norm := graph.Sqrt(sumSq)
+	if e.maxNorm > 0 {
+		coef := graph.Div(graph.Scalar(g, dtypes.Float32, e.maxNorm), graph.AddScalar(norm, clipEps))
+		coef = graph.Min(coef, graph.ScalarOne(g, dtypes.Float32))
+		for i := range grads {
+			grads[i] = graph.Mul(grads[i], coef)
+		}
+	}
+	for i, p := range e.params {
+		w := p.ValueGraph(g)
+		grad := grads[i]
+		switch e.optimizer {
+		case "sgd":
+			if e.weightDecay > 0 {
+				grad = graph.Add(grad, graph.MulScalar(w, e.weightDecay))
+			}
+			p.SetValueGraph(graph.Sub(w, graph.Mul(lr, grad)))
+			continue
+		case "adam":
+			if e.weightDecay > 0 {
+				grad = graph.Add(grad, graph.MulScalar(w, e.weightDecay))
+			}
+		case "adamw":
+			if e.weightDecay > 0 {
+				w = graph.Mul(w, graph.OneMinus(graph.MulScalar(lr, e.weightDecay)))
+			}
+		}
+		m := graph.Add(graph.MulScalar(e.m[i].ValueGraph(g), beta1), graph.MulScalar(grad, 1-beta1))
+		v := graph.Add(graph.MulScalar(e.v[i].ValueGraph(g), beta2), graph.MulScalar(graph.Square(grad), 1-beta2))
+		e.m[i].SetValueGraph(m)
+		e.v[i].SetValueGraph(v)
+		denom := graph.AddScalar(graph.Div(graph.Sqrt(v), bc2Sqrt), adamEps)
+		p.SetValueGraph(graph.Sub(w, graph.Mul(stepSize, graph.Div(m, denom))))
+	}
+	return norm
+}
+
+// numParameters returns the number of values trained.
+func (e *engine) numParameters() int64 {
+	var n int64
+	for _, p := range e.params {
+		n += int64(p.Shape().Size())
+	}
+	return n
+}
+
+// microStep runs one micro-batch forward and backward and returns its loss
+// sum and its count of scored tokens.
+func (e *engine) microStep(in llama.Inputs) (sum, count float64, err error) {
+	defer recoverTo(&err, "training step")
+	res, err := e.accumulate.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
+	if err != nil {
+		return 0, 0, fmt.Errorf("lora: training step: %w", err)
+	}
+	return float64(tensors.ToScalar[float32](res[0])), float64(tensors.ToScalar[float32](res[1])), nil
+}
+
+// optimizerStep updates the variables with the accumulated gradient of
+// count scored tokens at learning rate lr, and returns the gradient's norm.
+func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
+	defer recoverTo(&err, "optimizer step")
+	t := float64(e.step + 1)
+	stepSize := lr / (1 - math.Pow(beta1, t))
+	bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, t))
+	inv := 0.0
+	if count > 0 {
+		inv = 1 / count
+	}
+	res, err := e.apply.Exec(float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
+	if err != nil {
+		return 0, fmt.Errorf("lora: optimizer step: %w", err)
+	}
+	e.step++
+	return float64(tensors.ToScalar[float32](res[0])), nil
+}
+
+// evalLoss returns the token-weighted mean loss of batches, without
+// dropout; it checks ctx between batches.
+func (e *engine) evalLoss(ctx context.Context, batches []llama.Inputs) (loss float64, err error) {
+	defer recoverTo(&err, "evaluation")
+	var sum, count float64
+	for _, b := range batches {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		res, err := e.eval.Exec(b.Tokens, b.Mask, b.Targets, b.Weights)
+		if err != nil {
+			return 0, fmt.Errorf("lora: evaluation: %w", err)
+		}
+		sum += float64(tensors.ToScalar[float32](res[0]))
+		count += float64(tensors.ToScalar[float32](res[1]))
+	}
+	if count == 0 {
+		return math.NaN(), nil
+	}
+	return sum / count, nil
+}
+
+// recoverTo turns a panic of graph code into an error in *err.
+func recoverTo(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("lora: %s: %v", what, r)
+	}
+}

@@ -1,0 +1,191 @@
+package lora
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/builtins/safetensors"
+)
+
+// The files of an adapter folder. The first two are PEFT's: the folder loads
+// with peft.PeftModel.from_pretrained.
+const (
+	configFile     = "adapter_config.json"
+	weightsFile    = "adapter_model.safetensors"
+	parametersFile = "training_parameters.json"
+	promptFile     = "training_prompt.json"
+	logFile        = "training_log.json"
+	optimizerFile  = "optimizer.safetensors"
+	stateFile      = "trainer_state.json"
+)
+
+// peftConfig is adapter_config.json, with the keys PEFT's LoraConfig reads.
+type peftConfig struct {
+	PeftType          string         `json:"peft_type"`
+	TaskType          string         `json:"task_type"`
+	R                 int            `json:"r"`
+	LoraAlpha         float64        `json:"lora_alpha"`
+	LoraDropout       float64        `json:"lora_dropout"`
+	TargetModules     []string       `json:"target_modules"`
+	Bias              string         `json:"bias"`
+	UseRSLoRA         bool           `json:"use_rslora"`
+	BaseModel         string         `json:"base_model_name_or_path"`
+	InferenceMode     bool           `json:"inference_mode"`
+	FanInFanOut       bool           `json:"fan_in_fan_out"`
+	InitLoraWeights   bool           `json:"init_lora_weights"`
+	ModulesToSave     []string       `json:"modules_to_save"`
+	RankPattern       map[string]any `json:"rank_pattern"`
+	AlphaPattern      map[string]any `json:"alpha_pattern"`
+	UseDoRA           bool           `json:"use_dora"`
+	LayersToTransform []int          `json:"layers_to_transform"`
+}
+
+// Save writes the adapter into folder dir, as PEFT lays it out:
+// adapter_config.json and adapter_model.safetensors. Each file is written to
+// a temporary name and renamed, so that an adapter folder is never half
+// written.
+func (a *Adapter) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("lora: %w", err)
+	}
+	w, err := a.weights()
+	if err != nil {
+		return fmt.Errorf("lora: saving %s: %w", dir, err)
+	}
+	var list []safetensors.Tensor
+	for _, name := range a.order {
+		m := a.modules[name]
+		for _, which := range []string{"A", "B"} {
+			key := peftName(name, which)
+			shape := []int{a.Rank, m.linear.In}
+			if which == "B" {
+				shape = []int{m.linear.Out, a.Rank}
+			}
+			t, err := safetensors.Float32Tensor(key, safetensors.F32, shape, w[key])
+			if err != nil {
+				return err
+			}
+			list = append(list, t)
+		}
+	}
+	if err := safetensors.Write(filepath.Join(dir, weightsFile), list, map[string]string{"format": "pt"}); err != nil {
+		return fmt.Errorf("lora: saving %s: %w", dir, err)
+	}
+	base := a.Base
+	if abs, err := filepath.Abs(base); err == nil && base != "" {
+		base = abs
+	}
+	return writeJSON(filepath.Join(dir, configFile), peftConfig{
+		PeftType: "LORA", TaskType: "CAUSAL_LM", R: a.Rank, LoraAlpha: a.Alpha, LoraDropout: a.Dropout,
+		TargetModules: a.Targets, Bias: "none", UseRSLoRA: a.RSLoRA, BaseModel: base,
+		InferenceMode: true, InitLoraWeights: true, RankPattern: map[string]any{}, AlphaPattern: map[string]any{},
+	})
+}
+
+// Load reads an adapter folder — one golora saved, or one PEFT saved with
+// save_pretrained — for model m, and returns it. Apply it with
+// m.WithAdapter(a).
+func Load(m *llama.Model, dir string) (*Adapter, error) {
+	var pc peftConfig
+	data, err := os.ReadFile(filepath.Join(dir, configFile))
+	if err != nil {
+		return nil, fmt.Errorf("lora: loading adapter: %w", err)
+	}
+	if err := json.Unmarshal(data, &pc); err != nil {
+		return nil, fmt.Errorf("lora: loading adapter: %s: %w", filepath.Join(dir, configFile), err)
+	}
+	switch {
+	case pc.PeftType != "" && pc.PeftType != "LORA":
+		return nil, fmt.Errorf("lora: %s: peft_type %q is not LORA", dir, pc.PeftType)
+	case pc.UseDoRA:
+		return nil, fmt.Errorf("lora: %s: DoRA adapters (use_dora) are not supported", dir)
+	case pc.Bias != "" && pc.Bias != "none":
+		return nil, fmt.Errorf("lora: %s: bias %q is not supported (only \"none\")", dir, pc.Bias)
+	case len(pc.RankPattern) > 0 || len(pc.AlphaPattern) > 0:
+		return nil, fmt.Errorf("lora: %s: per-module rank_pattern and alpha_pattern are not supported", dir)
+	case pc.FanInFanOut:
+		return nil, fmt.Errorf("lora: %s: fan_in_fan_out adapters are not supported", dir)
+	}
+	targets, err := resolveTargets(pc.TargetModules)
+	if err != nil {
+		return nil, fmt.Errorf("lora: %s: %w", dir, err)
+	}
+	f, err := safetensors.Open(filepath.Join(dir, weightsFile))
+	if err != nil {
+		return nil, fmt.Errorf("lora: loading adapter: %w", err)
+	}
+	defer f.Close()
+	values := map[string][]float32{}
+	for _, name := range f.Names() {
+		v, err := f.Float32s(name)
+		if err != nil {
+			return nil, err
+		}
+		// PEFT may name the adapter in the key: lora_A.default.weight.
+		values[strings.Replace(strings.Replace(name, ".lora_A.default.", ".lora_A.", 1), ".lora_B.default.", ".lora_B.", 1)] = v
+	}
+	a, err := newAdapter(m, filepath.Base(dir), pc.R, pc.LoraAlpha, pc.LoraDropout, pc.UseRSLoRA, targets, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lora: %s: %w", dir, err)
+	}
+	a.Base = pc.BaseModel
+	if err := a.setWeights(values); err != nil {
+		return nil, fmt.Errorf("lora: %s: %w", dir, err)
+	}
+	return a, nil
+}
+
+// writeJSON writes v as indented JSON, atomically.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("lora: %s: %w", path, err)
+	}
+	return writeFile(path, append(data, '\n'))
+}
+
+// writeFile writes data to path through a temporary file in the same
+// folder: fsync, rename, fsync of the folder. A crash leaves the old file or
+// the new one, never a part.
+func writeFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("lora: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("lora: writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("lora: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("lora: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("lora: writing %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,79 @@
+package lora
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/golora/golora/builtins/llama"
+)
+
+// Merge returns a copy of model whose weights include the adapter: each
+// adapted W becomes W + s·B·A. The merged model computes what
+// model.WithAdapter(a) computes (up to rounding), without the adapter's
+// extra products; save it with its Save method to share it as a plain model.
+func Merge(model *llama.Model, a *Adapter) (merged *llama.Model, err error) {
+	defer recoverTo(&err, "merge")
+	if a == nil {
+		return nil, fmt.Errorf("lora: merge: no adapter")
+	}
+	merged, err = model.Copy()
+	if err != nil {
+		return nil, err
+	}
+	s := float32(a.scaling())
+	for _, name := range a.order {
+		mod := a.modules[name]
+		wv := merged.Weight(name + ".weight")
+		if wv == nil {
+			return nil, fmt.Errorf("lora: merge: the model has no weight %s.weight", name)
+		}
+		wt, err := wv.Value()
+		if err != nil {
+			return nil, err
+		}
+		at, err := mod.a.Value()
+		if err != nil {
+			return nil, err
+		}
+		bt, err := mod.b.Value()
+		if err != nil {
+			return nil, err
+		}
+		w := tensors.MustCopyFlatData[float32](wt)
+		av := tensors.MustCopyFlatData[float32](at)
+		bv := tensors.MustCopyFlatData[float32](bt)
+		in, out, r := mod.linear.In, mod.linear.Out, a.Rank
+		if len(w) != in*out {
+			return nil, fmt.Errorf("lora: merge: %s.weight has %d values, want %d×%d", name, len(w), out, in)
+		}
+		for o := range out {
+			row := w[o*in : (o+1)*in]
+			for k := range r {
+				c := s * bv[o*r+k]
+				if c == 0 {
+					continue
+				}
+				ak := av[k*in : (k+1)*in]
+				for i := range in {
+					row[i] += c * ak[i]
+				}
+			}
+		}
+		if err := wv.SetValue(tensors.FromFlatDataAndDimensions(w, out, in)); err != nil {
+			return nil, err
+		}
+	}
+	return merged, nil
+}
+
+// TrainFull trains every weight of model on src — full fine-tuning, or
+// pretraining a model made with llama.NewRandom — with the same loop,
+// optimizer, schedule, logging, checkpoints and resume as Train. The
+// adapter fields of cfg (Rank, Alpha, Dropout, Targets) do not apply. The
+// model is saved as a Hugging Face model folder in OutputDir/Name
+// (config.json, model.safetensors, tokenizer.json).
+func TrainFull(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*Run, error) {
+	return train(ctx, model, src, cfg, true)
+}

@@ -1,0 +1,101 @@
+package lora
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/plot"
+)
+
+// Run is a training run: what Train returns, also when it was interrupted.
+type Run struct {
+	// Config is the run's configuration, every default filled in.
+	Config Config
+	// Adapter is the trained adapter (nil for full training): apply it with
+	// model.WithAdapter(run.Adapter).
+	Adapter *Adapter
+	// Log has one entry per optimizer step taken.
+	Log *Log
+	// Dir is the folder the run saved into.
+	Dir string
+	// Steps is the number of optimizer steps taken, of TotalSteps.
+	Steps, TotalSteps int
+	// Status says how the run ended: "done", "interrupted", or why it
+	// stopped.
+	Status string
+	// Checkpoint is the folder of the last checkpoint saved.
+	Checkpoint string
+	// Elapsed is the run's training time, earlier parts of a resumed run
+	// included.
+	Elapsed time.Duration
+	// MemoryEstimate is the memory the run was expected to need, in bytes.
+	MemoryEstimate int64
+
+	elapsedBefore float64 // seconds, from a checkpoint
+}
+
+// Interrupted reports whether the run was stopped before its end by ctx.
+func (r *Run) Interrupted() bool { return r.Status == "interrupted" }
+
+// String summarises the run.
+func (r *Run) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "LoRA run %q: %s after %d of %d steps in %s\n", r.Config.Name, r.Status, r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
+	for _, row := range r.rows() {
+		fmt.Fprintf(&b, "  %-12s %s\n", row[0], row[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (r *Run) rows() [][]string {
+	var rows [][]string
+	if n := r.Log.Len(); n > 0 {
+		first, last := r.Log.Entries[0], r.Log.Last()
+		rows = append(rows, []string{"loss", fmt.Sprintf("%.4f → %.4f", first.Loss, last.Loss)})
+		for i := n - 1; i >= 0; i-- {
+			if e := r.Log.Entries[i].EvalLoss; e != nil {
+				rows = append(rows, []string{"eval loss", fmt.Sprintf("%.4f (step %d)", *e, r.Log.Entries[i].Step)})
+				break
+			}
+		}
+	}
+	if r.Adapter != nil {
+		rows = append(rows, []string{"adapter", r.Adapter.String()})
+	}
+	rows = append(rows, []string{"saved in", r.Dir})
+	if r.Checkpoint != "" {
+		rows = append(rows, []string{"checkpoint", r.Checkpoint})
+	}
+	if r.Interrupted() {
+		rows = append(rows, []string{"resume", "train again with Resume: true"})
+	}
+	return rows
+}
+
+// Render shows the run as a summary and its loss plot.
+func (r *Run) Render() display.Bundle {
+	var h strings.Builder
+	fmt.Fprintf(&h, "<div><b>LoRA run %s</b>: %s after %d of %d steps in %s",
+		html.EscapeString(r.Config.Name), html.EscapeString(r.Status), r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
+	h.WriteString(`<table class="golora-table">`)
+	for _, row := range r.rows() {
+		fmt.Fprintf(&h, "<tr><th style=\"text-align:left\">%s</th><td style=\"text-align:left\">%s</td></tr>", html.EscapeString(row[0]), html.EscapeString(row[1]))
+	}
+	h.WriteString("</table>")
+	b := display.NewBundle(display.MIMEHTML, "", r.String())
+	if r.Log.Len() > 0 {
+		if fig, err := plot.Loss(r.Log); err == nil {
+			pb := fig.Render()
+			if png, ok := pb.Data[display.MIMEPNG].(string); ok {
+				w, _ := fig.Size()
+				fmt.Fprintf(&h, `<img src="data:image/png;base64,%s" style="max-width:%dpx">`, png, int(w))
+			}
+		}
+	}
+	h.WriteString("</div>")
+	b.Data[display.MIMEHTML] = h.String()
+	return b
+}

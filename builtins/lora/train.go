@@ -1,0 +1,388 @@
+package lora
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/builtins/plot"
+	"github.com/golora/golora/builtins/sched"
+)
+
+// Train trains a LoRA adapter of model on src and returns the run: the
+// adapter, its log, where it was saved. It writes into OutputDir/Name the
+// adapter (PEFT's two files), training_parameters.json,
+// training_prompt.json, training_log.json, and a checkpoint-N folder every
+// SaveEvery steps and at the end, each file written atomically.
+//
+// Before the first step it formats and tokenizes every example, prints its
+// plan (examples, steps, warmup, memory) and stops if the run cannot fit in
+// memory. While it runs, a progress bar and a loss plot update in place.
+//
+// Cancelling ctx — the notebook's interrupt button — stops the run at the
+// next step boundary: the adapter and a checkpoint are saved and the run so
+// far is returned, with a nil error; Resume continues it exactly.
+func Train(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*Run, error) {
+	return train(ctx, model, src, cfg, false)
+}
+
+// plan is the shape of a run.
+type plan struct {
+	examples, evalExamples []Example
+	stepsPerEpoch          int
+	total                  int
+	warmup                 int
+	accumulation           int
+	schedule               *sched.Schedule
+	notes                  []string
+}
+
+func makePlan(model *llama.Model, src *Source, cfg Config) (*plan, error) {
+	if src == nil {
+		return nil, errors.New("lora: no training data: pass lora.FromFormat(ds, f), lora.FromRawText(chunks) or lora.FromTexts(texts)")
+	}
+	var tok Tokenizer
+	if t, ok := model.Tokenizer().(Tokenizer); ok {
+		tok = t
+	}
+	if tok == nil && src.kind != "examples" {
+		return nil, errors.New("lora: the model has no tokenizer: load one with tokenizer.Load and model.SetTokenizer")
+	}
+	p := &plan{accumulation: cfg.Batch / cfg.MicroBatch}
+	var err error
+	if p.examples, err = src.make(tok, cfg); err != nil {
+		return nil, err
+	}
+	if len(p.examples) == 0 {
+		return nil, errors.New("lora: the training data has no examples")
+	}
+	if err := checkVocab(p.examples, model.Config.VocabSize); err != nil {
+		return nil, err
+	}
+	if src.eval != nil {
+		if p.evalExamples, err = src.eval.make(tok, cfg); err != nil {
+			return nil, fmt.Errorf("lora: eval data: %w", err)
+		}
+		if err := checkVocab(p.evalExamples, model.Config.VocabSize); err != nil {
+			return nil, fmt.Errorf("lora: eval data: %w", err)
+		}
+	}
+	p.stepsPerEpoch = (len(p.examples) + cfg.Batch - 1) / cfg.Batch
+	p.total = p.stepsPerEpoch * cfg.Epochs
+	p.warmup = cfg.Warmup
+	if p.warmup >= p.total && p.warmup > 0 {
+		p.warmup = max(p.total/10, 0)
+		p.notes = append(p.notes, fmt.Sprintf("warmup %d is longer than the run's %d steps: capped to 10%% of them, %d", cfg.Warmup, p.total, p.warmup))
+	}
+	if p.schedule, err = sched.New(cfg.Scheduler, cfg.LearningRate, p.warmup, p.total); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	return p, nil
+}
+
+func checkVocab(examples []Example, vocab int) error {
+	for i, e := range examples {
+		for _, id := range e.IDs {
+			if id < 0 || id >= vocab {
+				return fmt.Errorf("lora: example %d has token %d, outside the model's vocabulary of %d: is the tokenizer the model's?", i, id, vocab)
+			}
+		}
+	}
+	return nil
+}
+
+// trainer is one run in progress.
+type trainer struct {
+	cfg     Config
+	model   *llama.Model // as trained: with the adapter, or the base for full training
+	base    *llama.Model
+	adapter *Adapter // nil in full training
+	eng     *engine
+	plan    *plan
+	run     *Run
+	out     io.Writer
+	full    bool
+}
+
+func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, full bool) (run *Run, err error) {
+	defer recoverTo(&err, "training")
+	if model == nil {
+		return nil, errors.New("lora: no model: load one with llama.Load")
+	}
+	if cfg, err = cfg.withDefaults(); err != nil {
+		return nil, err
+	}
+	p, err := makePlan(model, src, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := &trainer{cfg: cfg, base: model, plan: p, out: os.Stdout, full: full}
+	t.run = &Run{Config: cfg, Dir: cfg.dir(), TotalSteps: p.total, Log: &Log{}}
+	est := estimateMemory(model.Config, cfg, full)
+	t.run.MemoryEstimate = est
+	if avail, ok := availableMemory(); ok && est > avail {
+		return nil, fmt.Errorf("lora: this run needs about %s of memory but %s are available: lower MicroBatch (now %d), CutoffLen (now %d) or Rank (now %d)",
+			formatBytes(est), formatBytes(avail), cfg.MicroBatch, cfg.CutoffLen, cfg.Rank)
+	}
+	start := 0
+	if err := t.setUp(); err != nil {
+		return nil, err
+	}
+	if cfg.Resume {
+		if start, err = t.resume(); err != nil {
+			return nil, err
+		}
+	}
+	t.printPlan(start)
+	if err := os.MkdirAll(t.run.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	if err := writeJSON(filepath.Join(t.run.Dir, parametersFile), cfg); err != nil {
+		return nil, err
+	}
+	if err := writeJSON(filepath.Join(t.run.Dir, promptFile), src.about(cfg)); err != nil {
+		return nil, err
+	}
+	return t.loop(ctx, start)
+}
+
+// setUp makes the adapter (fresh, or from the weights already in the
+// output folder) and the engine.
+func (t *trainer) setUp() error {
+	cfg := t.cfg
+	if t.full {
+		t.base.SetTrainable(true)
+		names := t.base.WeightNames()
+		params := make([]*mlctx.Variable, len(names))
+		for i, n := range names {
+			params[i] = t.base.Weight(n)
+		}
+		t.model = t.base
+		eng, err := newEngine(t.base, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
+		t.eng = eng
+		return err
+	}
+	a, err := newAdapter(t.base, cfg.Name, cfg.Rank, cfg.Alpha, cfg.Dropout, cfg.RSLoRA, cfg.Targets, cfg.Seed)
+	if err != nil {
+		return err
+	}
+	dir := cfg.dir()
+	if _, err := os.Stat(filepath.Join(dir, weightsFile)); err == nil && !cfg.Overwrite && !cfg.Resume {
+		old, err := Load(t.base, dir)
+		if err != nil {
+			return fmt.Errorf("lora: %s holds an adapter that cannot be continued (%v): set Overwrite to start afresh, or choose another Name", dir, err)
+		}
+		if old.Rank != cfg.Rank || !sameStrings(old.Targets, cfg.Targets) {
+			return fmt.Errorf("lora: %s holds an adapter of rank %d on %v, and this run asks for rank %d on %v: set Overwrite to start afresh, or choose another Name", dir, old.Rank, old.Targets, cfg.Rank, cfg.Targets)
+		}
+		w, err := old.weights()
+		if err != nil {
+			return err
+		}
+		if err := a.setWeights(w); err != nil {
+			return err
+		}
+		t.plan.notes = append(t.plan.notes, fmt.Sprintf("continuing from the adapter in %s (set Overwrite to start afresh)", dir))
+	}
+	t.adapter = a
+	t.model = t.base.WithAdapter(a)
+	names := make([]string, 0, 2*len(a.order))
+	for _, n := range a.order {
+		names = append(names, peftName(n, "A"), peftName(n, "B"))
+	}
+	eng, err := newEngine(t.model, a.scope, a.variables(), names, a.rng, cfg)
+	t.eng = eng
+	t.run.Adapter = a
+	return err
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *trainer) printPlan(start int) {
+	cfg, p := t.cfg, t.plan
+	what := fmt.Sprintf("LoRA %q: rank %d, alpha %g, dropout %g on %v; %d trainable parameters", cfg.Name, cfg.Rank, cfg.Alpha, cfg.Dropout, cfg.Targets, t.eng.numParameters())
+	if t.full {
+		what = fmt.Sprintf("full training of %q: %d parameters", cfg.Name, t.eng.numParameters())
+	}
+	fmt.Fprintln(t.out, what)
+	fmt.Fprintf(t.out, "%d examples, %d epochs of %d steps = %d steps of %d examples (%d micro-batches of %d); %s, lr %g, warmup %d, %s\n",
+		len(p.examples), cfg.Epochs, p.stepsPerEpoch, p.total, cfg.Batch, p.accumulation, cfg.MicroBatch, cfg.Scheduler, cfg.LearningRate, p.warmup, cfg.Optimizer)
+	fmt.Fprintf(t.out, "memory: about %s for micro-batches of %d × %d tokens; backend %s\n", formatBytes(t.run.MemoryEstimate), cfg.MicroBatch, cfg.CutoffLen, llama.Backend())
+	for _, n := range p.notes {
+		fmt.Fprintln(t.out, "note:", n)
+	}
+	if start > 0 {
+		fmt.Fprintf(t.out, "resuming at step %d of %d from %s\n", start, p.total, t.run.Checkpoint)
+	}
+}
+
+// loop runs the steps from start to the end of the plan.
+func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
+	cfg, p := t.cfg, t.plan
+	bar := display.Progress(p.total, "train "+cfg.Name)
+	bar.Set(start)
+	plotID := display.NewID()
+	began := time.Now()
+	evalBatches, err := t.batches(p.evalExamples)
+	if err != nil {
+		return nil, err
+	}
+	t.run.Status = "done"
+	step := start
+	for ; step < p.total; step++ {
+		if ctx.Err() != nil {
+			t.run.Status = "interrupted"
+			break
+		}
+		epoch, pos := step/p.stepsPerEpoch, step%p.stepsPerEpoch
+		e, err := t.step(epoch, pos, step)
+		if err != nil {
+			t.finish(bar, plotID, step)
+			return t.run, err
+		}
+		e.Elapsed = time.Since(began).Seconds() + t.run.elapsedBefore
+		done := step + 1
+		if len(evalBatches) > 0 && (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0 || cfg.EvalEvery == 0 && done%p.stepsPerEpoch == 0 || done == p.total) {
+			loss, err := t.eng.evalLoss(ctx, evalBatches)
+			if err == nil && !math.IsNaN(loss) {
+				e.EvalLoss = &loss
+			}
+		}
+		t.run.Log.Entries = append(t.run.Log.Entries, e)
+		t.run.Steps = done
+		info := fmt.Sprintf("loss %.4f  lr %.2e  %.0f tok/s", e.Loss, e.LR, e.TokensPerSecond)
+		if e.EvalLoss != nil {
+			info += fmt.Sprintf("  eval %.4f", *e.EvalLoss)
+		}
+		bar.SetInfo(info)
+		bar.Set(done)
+		if done%cfg.PlotEvery == 0 {
+			t.showPlot(plotID)
+		}
+		if cfg.SaveEvery > 0 && done%cfg.SaveEvery == 0 && done < p.total {
+			if err := t.checkpoint(done); err != nil {
+				t.finish(bar, plotID, done)
+				return t.run, err
+			}
+		}
+		if cfg.StopAtLoss > 0 && e.Loss < cfg.StopAtLoss {
+			t.run.Status = fmt.Sprintf("stopped: loss %.4f below StopAtLoss %g", e.Loss, cfg.StopAtLoss)
+			step++
+			break
+		}
+	}
+	t.run.Elapsed = time.Since(began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
+	return t.run, t.finish(bar, plotID, t.run.Steps)
+}
+
+// finish saves the adapter, a checkpoint of the last step and the log, and
+// closes the progress bar.
+func (t *trainer) finish(bar *display.Bar, plotID display.ID, step int) error {
+	err := t.save(t.run.Dir)
+	if err == nil && step > 0 {
+		err = t.checkpoint(step)
+	}
+	if t.run.Status == "interrupted" {
+		bar.SetInfo(fmt.Sprintf("interrupted at step %d: saved; set Resume to continue", step))
+	}
+	bar.Done()
+	if t.run.Log.Len() > 0 {
+		t.showPlot(plotID)
+	}
+	return err
+}
+
+func (t *trainer) showPlot(id display.ID) {
+	if fig, err := plot.Loss(t.run.Log); err == nil {
+		display.Update(id, fig)
+	}
+}
+
+// step runs optimizer step number step, the pos-th of its epoch.
+func (t *trainer) step(epoch, pos, step int) (Entry, error) {
+	cfg, p := t.cfg, t.plan
+	began := time.Now()
+	perm := order(len(p.examples), cfg.Seed, epoch)
+	first := pos * cfg.Batch
+	last := min(first+cfg.Batch, len(perm))
+	var sum, count float64
+	tokens := 0
+	for mb := first; mb < last; mb += cfg.MicroBatch {
+		var exs []Example
+		for _, i := range perm[mb:min(mb+cfg.MicroBatch, last)] {
+			exs = append(exs, p.examples[i])
+		}
+		in, n, err := batch(exs, cfg.MicroBatch, cfg.CutoffLen, padID(t.base), t.base.Config.VocabSize)
+		if err != nil {
+			return Entry{}, err
+		}
+		s, c, err := t.eng.microStep(in)
+		if err != nil {
+			return Entry{}, err
+		}
+		sum += s
+		count += c
+		tokens += n
+	}
+	lr := p.schedule.At(step)
+	norm, err := t.eng.optimizerStep(lr, count)
+	if err != nil {
+		return Entry{}, err
+	}
+	loss := math.NaN()
+	if count > 0 {
+		loss = sum / count
+	}
+	secs := time.Since(began).Seconds()
+	return Entry{
+		Step: step + 1, Epoch: float64(step+1) / float64(p.stepsPerEpoch), Loss: loss, LR: lr, GradNorm: norm,
+		Tokens: tokens, TokensPerSecond: float64(tokens) / secs,
+	}, nil
+}
+
+// batches turns examples into micro-batches in their order.
+func (t *trainer) batches(examples []Example) ([]llama.Inputs, error) {
+	var out []llama.Inputs
+	for i := 0; i < len(examples); i += t.cfg.MicroBatch {
+		in, _, err := batch(examples[i:min(i+t.cfg.MicroBatch, len(examples))], t.cfg.MicroBatch, t.cfg.CutoffLen, padID(t.base), t.base.Config.VocabSize)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// padID is the token that pads micro-batches: the tokenizer's PAD, else its
+// EOS, else 0. Padding is masked out of attention and loss, so any valid id
+// does.
+func padID(m *llama.Model) int {
+	if t, ok := m.Tokenizer().(Tokenizer); ok {
+		if p := t.PAD(); p >= 0 {
+			return p
+		}
+		if e := t.EOS(); e >= 0 {
+			return e
+		}
+	}
+	return 0
+}
