@@ -65,8 +65,9 @@ func FromExamples(examples []Example) *Source {
 }
 
 // FromTexts makes a Source of plain texts, one example each, with BOS and
-// EOS as the Config says and every token scored. A text longer than
-// CutoffLen tokens is cut.
+// EOS as the Config says. Every token is scored, except with TrainOnlyAfter
+// those up to the end of that string. A text longer than CutoffLen tokens is
+// cut.
 func FromTexts(texts []string) *Source {
 	return &Source{
 		kind: "texts",
@@ -76,19 +77,44 @@ func FromTexts(texts []string) *Source {
 				if strings.TrimSpace(t) == "" {
 					continue
 				}
-				ids := tok.Encode(t, !cfg.NoBOS)
-				if cfg.AddEOS {
-					ids = append(ids, tok.EOS())
+				e, err := encodeText(tok, t, cfg)
+				if err != nil {
+					return nil, fmt.Errorf("lora: text %d: %w", i, err)
 				}
-				if len(ids) == 0 {
-					return nil, fmt.Errorf("lora: text %d has no tokens", i)
-				}
-				out = append(out, cut(Example{IDs: ids}, cfg.CutoffLen))
+				out = append(out, e)
 			}
 			return out, nil
 		},
 		about: func(Config) any { return map[string]any{"source": "texts", "texts": len(texts)} },
 	}
+}
+
+// encodeText tokenizes one example's text and marks the tokens the loss
+// scores: all but the first, and with TrainOnlyAfter none that starts
+// before the end of its first occurrence in the text — the prompt. A text
+// without the string is an error: training on it would learn the prompt.
+func encodeText(tok Tokenizer, text string, cfg Config) (Example, error) {
+	ids, offsets := tok.EncodeOffsets(text, !cfg.NoBOS)
+	if len(ids) == 0 {
+		return Example{}, fmt.Errorf("no tokens")
+	}
+	scored := make([]bool, len(ids))
+	from := 0
+	if cfg.TrainOnlyAfter != "" {
+		i := strings.Index(text, cfg.TrainOnlyAfter)
+		if i < 0 {
+			return Example{}, fmt.Errorf("does not contain TrainOnlyAfter %q: %.60q", cfg.TrainOnlyAfter, text)
+		}
+		from = i + len(cfg.TrainOnlyAfter)
+	}
+	for t := 1; t < len(ids); t++ {
+		scored[t] = offsets[t] >= from
+	}
+	if cfg.AddEOS && tok.EOS() >= 0 {
+		ids = append(ids, tok.EOS())
+		scored = append(scored, true)
+	}
+	return cut(Example{IDs: ids, Scored: scored}, cfg.CutoffLen), nil
 }
 
 // cut trims an example to n tokens and fills in Scored: every token but the

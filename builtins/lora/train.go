@@ -35,6 +35,9 @@ func Train(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*R
 	return train(ctx, model, src, cfg, false)
 }
 
+// afterStep, when set by a test, is called after every step.
+var afterStep func(step int)
+
 // plan is the shape of a run.
 type plan struct {
 	examples, evalExamples []Example
@@ -269,6 +272,9 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		}
 		t.run.Log.Entries = append(t.run.Log.Entries, e)
 		t.run.Steps = done
+		if afterStep != nil {
+			afterStep(done)
+		}
 		info := fmt.Sprintf("loss %.4f  lr %.2e  %.0f tok/s", e.Loss, e.LR, e.TokensPerSecond)
 		if e.EvalLoss != nil {
 			info += fmt.Sprintf("  eval %.4f", *e.EvalLoss)
