@@ -38,20 +38,21 @@
 //     k instead. The chunk then ends with its line's "\n".
 //  3. The chunk is tokens s … e−1. If e = n the block is done.
 //  4. The next window starts at e − V, so that it repeats exactly the last
-//     V tokens of this one. With N > 0 and V > 0, it starts instead at the
-//     last line start k with s < k ≤ e − V that is at most N characters
-//     before e − V, if there is one: the overlap grows by those few
-//     characters, so that the chunk begins at the start of a line.
+//     V tokens of this one. With N > 0 it starts instead at the line start
+//     nearest to e − V, within N characters either way, after s and no
+//     later than e (the nearer of two as near is the earlier): the overlap
+//     grows or shrinks by at most N characters so that the chunk begins a
+//     line. If there is none, it starts at e − V.
 //
 // Every window starts after the one before it (step 2 keeps e − V > s), so
 // the cutting ends; with N = 0 consecutive windows start W − V tokens apart
-// and overlap by exactly V tokens. Cuts only ever move back, never past
-// text: every token of a block is in some chunk, and the first chunk of a
-// block starts at its first token, so a document's first line is never
-// dropped. Overlap must be less than W (an error names Overlap and
-// CutoffLen otherwise). A chunk's Text is the block's text that its tokens
-// cover, which may begin or end inside a character when a byte-level token
-// splits one.
+// and overlap by exactly V tokens. No window starts after the end of the
+// one before it, so every token of a block is in some chunk: no text is
+// dropped, and the first chunk of a block starts at its first token, so a
+// document's first line is never dropped. Overlap must be less than W (an
+// error names Overlap and CutoffLen otherwise). A chunk's Text is the
+// block's text that its tokens cover, which may begin or end inside a
+// character when a byte-level token splits one.
 //
 // A large NewlineFavorLen against a small CutoffLen makes windows short and
 // many; a few lines' worth (say 100 characters for a cutoff of 256 tokens)

@@ -35,35 +35,41 @@ func (b *block) chars(j, k int) int {
 	return utf8.RuneCountInString(b.text[b.at(j):b.at(k)])
 }
 
-// nearestLineStart returns the last boundary k in (lo, from] that is a line
-// start no more than favor characters before boundary from, or −1.
-func (b *block) nearestLineStart(from, lo, favor int) int {
+// nearestLineStart returns the line start nearest to boundary from among
+// the boundaries lo … hi (lo ≤ from ≤ hi) that are no more than favor
+// characters away from it, the earlier of two as near; or −1.
+func (b *block) nearestLineStart(from, lo, hi, favor int) int {
+	best, bestDist := -1, favor+1
 	dist := 0
-	for k := from; k > lo; k-- {
+	for k := from; k >= lo && dist < bestDist; k-- {
 		if k < from {
 			dist += b.chars(k, k+1)
 		}
-		if dist > favor {
-			return -1
-		}
-		if b.lineStart(k) {
-			return k
+		if dist < bestDist && b.lineStart(k) {
+			best, bestDist = k, dist
 		}
 	}
-	return -1
+	dist = 0
+	for k := from + 1; k <= hi && dist < bestDist; k++ {
+		dist += b.chars(k-1, k)
+		if dist < bestDist && b.lineStart(k) {
+			best, bestDist = k, dist
+		}
+	}
+	return best
 }
 
 // windows returns the token ranges [start, end) of the block's chunks, as
 // the package documentation lays out: windows of size tokens whose starts
 // follow each other by size − overlap tokens, with cuts moved to a line
-// start no more than favor characters back when favor > 0.
+// start no more than favor characters away when favor > 0.
 func (b *block) windows(size, overlap, favor int) [][2]int {
 	n := len(b.ids)
 	var spans [][2]int
 	for start := 0; ; {
 		end := min(start+size, n)
 		if end < n && favor > 0 {
-			if k := b.nearestLineStart(end, start+overlap, favor); k > 0 {
+			if k := b.nearestLineStart(end, start+overlap+1, end, favor); k >= 0 {
 				end = k
 			}
 		}
@@ -72,8 +78,8 @@ func (b *block) windows(size, overlap, favor int) [][2]int {
 			return spans
 		}
 		next := end - overlap
-		if overlap > 0 && favor > 0 {
-			if k := b.nearestLineStart(next, start, favor); k > 0 {
+		if favor > 0 {
+			if k := b.nearestLineStart(next, start+1, end, favor); k >= 0 {
 				next = k
 			}
 		}
