@@ -158,11 +158,14 @@ func (p *Preview) Render() display.Bundle {
 			if s.pastCut {
 				style = append(style, pastCutStyle)
 			}
-			title := ""
-			if s.key != "" {
-				title = fmt.Sprintf(` title="%s"`, html.EscapeString(s.key))
+			b.WriteString("<span")
+			if len(style) > 0 {
+				fmt.Fprintf(&b, ` style="%s"`, strings.Join(style, ";"))
 			}
-			fmt.Fprintf(&b, `<span style="%s"%s>%s</span>`, strings.Join(style, ";"), title, html.EscapeString(s.text))
+			if s.key != "" {
+				fmt.Fprintf(&b, ` title="%s"`, html.EscapeString(s.key))
+			}
+			fmt.Fprintf(&b, ">%s</span>", html.EscapeString(s.text))
 		}
 		b.WriteString("</pre></td></tr>")
 	}

@@ -43,7 +43,7 @@ func TestPreview(t *testing.T) {
 	html, _ := p.Render().Data[display.MIMEHTML].(string)
 	for _, want := range []string{
 		`<span style="color:#8a8a8a">Here is a task. Write a response that carries it out.`,
-		`<span style="" title="instruction">Name a primary colour.</span>`,
+		`<span title="instruction">Name a primary colour.</span>`,
 		`title="cutoff`,
 		"background:rgba(220,0,0,0.12)",
 	} {

@@ -12,9 +12,9 @@ import (
 // DefaultCutoff is the chunk length in tokens when Options leave it 0.
 const DefaultCutoff = 256
 
-// DefaultHardCut is the hard-cut string when Options leave it "": two
-// blank lines.
-const DefaultHardCut = `\n\n\n`
+// DefaultHardCut is the hard-cut string when Options leave it "": three
+// newlines, that is, two blank lines.
+const DefaultHardCut = "\n\n\n"
 
 // Options say how Chunk cuts text into chunks. The zero value is usable.
 type Options struct {
