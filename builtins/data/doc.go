@@ -8,11 +8,13 @@
 //	train, eval, err := ds.Split(0.1, 42)
 //
 // Load tells the two forms apart by their content, not by the file's
-// extension: a file that is one JSON array is an array of rows; a file
-// whose first line holds a whole JSON value is JSON Lines, where every
-// non-blank line is a row. Anything else is refused with an error that
-// names the file, the line and the column. A row that is not an object is
-// refused too, named by its index (rows count from 0) and its line.
+// extension: a file that is one JSON array is an array of rows; otherwise
+// a file whose first non-blank line holds a whole JSON value is JSON Lines,
+// where every non-blank line is a row. So one object on one line is a
+// dataset of one row, and one object spread over several lines (not a
+// dataset) is refused. Invalid JSON is refused with an error that names
+// the file, the line and the column (in JSON Lines, the row's line); a row
+// that is not an object, with its index (rows count from 0) and its line.
 //
 // A dataset keeps its rows as the JSON text they were read from, one copy
 // of the file in memory and a few words a row, and decodes a row each time
