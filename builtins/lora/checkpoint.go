@@ -48,7 +48,7 @@ func dataHash(examples []Example) string {
 		h.Write(buf[:])
 		for i, id := range e.IDs {
 			binary.LittleEndian.PutUint64(buf[:], uint64(id))
-			if e.Scored[i] {
+			if e.Mask[i] {
 				buf[7] |= 0x80
 			}
 			h.Write(buf[:])

@@ -1,137 +1,150 @@
 package lora
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
+	"github.com/golora/golora/builtins/data"
+	"github.com/golora/golora/builtins/formats"
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/builtins/rawtext"
+	"github.com/golora/golora/builtins/tokenizer"
 )
 
-// Example is one training example: token ids, and for each the choice
-// whether the loss scores its prediction (false for a prompt that
-// TrainOnlyAfter masks, and for the first token, which nothing predicts).
-type Example struct {
-	IDs    []int
-	Scored []bool
-}
+// Example is one training example: token ids and, for each, whether the
+// loss scores its prediction (Mask; false for the first token, for a prompt
+// that TrainOnlyAfter masks, true for the others). It is the type that
+// formats.Tokenize and rawtext's Chunks.Examples make.
+type Example = formats.Example
 
 // Source is what Train learns from. Its examples are made, and every one of
 // them checked, before the first step: a bad row is an error then, not at
 // step 900.
 type Source struct {
 	kind  string
-	make  func(tok Tokenizer, cfg Config) ([]Example, error)
+	make  func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error)
 	about func(cfg Config) any // what training_prompt.json records
 	eval  *Source
 }
 
-// Tokenizer is what a Source needs of a tokenizer.
-type Tokenizer interface {
-	Encode(text string, addBOS bool) []int
-	EncodeOffsets(text string, addBOS bool) (ids []int, offsets []int)
-	BOS() int
-	EOS() int
-	PAD() int
-}
-
 // WithEval returns a copy of s that evaluates on eval: every EvalEvery steps
-// and at the end of the run, the loss on eval is logged.
+// (at the end of each epoch when EvalEvery is 0), the loss on eval is
+// logged.
 func (s *Source) WithEval(eval *Source) *Source {
 	c := *s
 	c.eval = eval
 	return &c
 }
 
+// FromFormat makes a Source of a dataset formatted by a format file: each
+// row becomes a text (a row that no template fits is an error, found before
+// training), tokenized with BOS and EOS as the Config says; with
+// TrainOnlyAfter, the prompt up to the end of that string is not scored.
+func FromFormat(ds *data.Dataset, f *formats.Format) *Source {
+	return &Source{
+		kind: "format",
+		make: func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+			if ds == nil || f == nil {
+				return nil, errors.New("lora: FromFormat needs a dataset (data.Load) and a format (formats.Load)")
+			}
+			texts, err := f.Apply(ds)
+			if err != nil {
+				return nil, err
+			}
+			return tokenize(ctx, texts, tok, cfg)
+		},
+		about: func(cfg Config) any {
+			var format any
+			if f != nil {
+				json.Unmarshal([]byte(f.String()), &format)
+			}
+			name, rows := "", 0
+			if ds != nil {
+				name, rows = ds.Name(), ds.Len()
+			}
+			return map[string]any{"source": "format", "format": format, "dataset": name, "rows": rows, "train_only_after": cfg.TrainOnlyAfter}
+		},
+	}
+}
+
+// FromRawText makes a Source of raw-text chunks (rawtext.Chunk), one
+// example each, every token scored. A chunk longer than CutoffLen is cut.
+func FromRawText(chunks rawtext.Chunks) *Source {
+	return &Source{
+		kind: "rawtext",
+		make: func(_ context.Context, _ *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+			return fromExamples(chunks.Examples(), cfg)
+		},
+		about: func(Config) any {
+			files := map[string]bool{}
+			for _, p := range chunks {
+				files[p.File] = true
+			}
+			return map[string]any{"source": "raw text", "files": sortedKeys(files), "chunks": len(chunks), "tokens": chunks.Tokens()}
+		},
+	}
+}
+
+// FromTexts makes a Source of plain texts, one example each, tokenized as
+// FromFormat tokenizes formatted rows.
+func FromTexts(texts []string) *Source {
+	return &Source{
+		kind: "texts",
+		make: func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+			return tokenize(ctx, texts, tok, cfg)
+		},
+		about: func(cfg Config) any { return map[string]any{"source": "texts", "texts": len(texts), "train_only_after": cfg.TrainOnlyAfter} },
+	}
+}
+
 // FromExamples makes a Source of examples already tokenized.
 func FromExamples(examples []Example) *Source {
 	return &Source{
 		kind: "examples",
-		make: func(_ Tokenizer, cfg Config) ([]Example, error) {
-			out := make([]Example, len(examples))
-			for i, e := range examples {
-				if len(e.Scored) != 0 && len(e.Scored) != len(e.IDs) {
-					return nil, fmt.Errorf("lora: example %d has %d ids and %d scored flags", i, len(e.IDs), len(e.Scored))
-				}
-				if len(e.IDs) == 0 {
-					return nil, fmt.Errorf("lora: example %d is empty", i)
-				}
-				out[i] = cut(e, cfg.CutoffLen)
-			}
-			return out, nil
+		make: func(_ context.Context, _ *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+			return fromExamples(examples, cfg)
 		},
 		about: func(Config) any { return map[string]any{"source": "examples", "examples": len(examples)} },
 	}
 }
 
-// FromTexts makes a Source of plain texts, one example each, with BOS and
-// EOS as the Config says. Every token is scored, except with TrainOnlyAfter
-// those up to the end of that string. A text longer than CutoffLen tokens is
-// cut.
-func FromTexts(texts []string) *Source {
-	return &Source{
-		kind: "texts",
-		make: func(tok Tokenizer, cfg Config) ([]Example, error) {
-			var out []Example
-			for i, t := range texts {
-				if strings.TrimSpace(t) == "" {
-					continue
-				}
-				e, err := encodeText(tok, t, cfg)
-				if err != nil {
-					return nil, fmt.Errorf("lora: text %d: %w", i, err)
-				}
-				out = append(out, e)
+func tokenize(ctx context.Context, texts []string, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+	if tok == nil {
+		return nil, errors.New("lora: the model has no tokenizer: load one with tokenizer.Load and model.SetTokenizer")
+	}
+	return formats.Tokenize(ctx, texts, tok, formats.TokenizeOptions{
+		Cutoff: cfg.CutoffLen, TrainOnlyAfter: cfg.TrainOnlyAfter, AddBOS: !cfg.NoBOS, AddEOS: cfg.AddEOS,
+	})
+}
+
+// fromExamples checks examples and cuts them to CutoffLen; a missing mask
+// scores every token but the first.
+func fromExamples(examples []Example, cfg Config) ([]Example, error) {
+	out := make([]Example, len(examples))
+	for i, e := range examples {
+		if len(e.IDs) == 0 {
+			return nil, fmt.Errorf("lora: example %d is empty", i)
+		}
+		mask := e.Mask
+		switch {
+		case mask == nil:
+			mask = make([]bool, len(e.IDs))
+			for t := 1; t < len(mask); t++ {
+				mask[t] = true
 			}
-			return out, nil
-		},
-		about: func(Config) any { return map[string]any{"source": "texts", "texts": len(texts)} },
-	}
-}
-
-// encodeText tokenizes one example's text and marks the tokens the loss
-// scores: all but the first, and with TrainOnlyAfter none that starts
-// before the end of its first occurrence in the text — the prompt. A text
-// without the string is an error: training on it would learn the prompt.
-func encodeText(tok Tokenizer, text string, cfg Config) (Example, error) {
-	ids, offsets := tok.EncodeOffsets(text, !cfg.NoBOS)
-	if len(ids) == 0 {
-		return Example{}, fmt.Errorf("no tokens")
-	}
-	scored := make([]bool, len(ids))
-	from := 0
-	if cfg.TrainOnlyAfter != "" {
-		i := strings.Index(text, cfg.TrainOnlyAfter)
-		if i < 0 {
-			return Example{}, fmt.Errorf("does not contain TrainOnlyAfter %q: %.60q", cfg.TrainOnlyAfter, text)
+		case len(mask) != len(e.IDs):
+			return nil, fmt.Errorf("lora: example %d has %d ids and a mask of %d", i, len(e.IDs), len(mask))
 		}
-		from = i + len(cfg.TrainOnlyAfter)
-	}
-	for t := 1; t < len(ids); t++ {
-		scored[t] = offsets[t] >= from
-	}
-	if cfg.AddEOS && tok.EOS() >= 0 {
-		ids = append(ids, tok.EOS())
-		scored = append(scored, true)
-	}
-	return cut(Example{IDs: ids, Scored: scored}, cfg.CutoffLen), nil
-}
-
-// cut trims an example to n tokens and fills in Scored: every token but the
-// first when the example does not say.
-func cut(e Example, n int) Example {
-	ids := e.IDs
-	scored := e.Scored
-	if scored == nil {
-		scored = make([]bool, len(ids))
-		for i := 1; i < len(ids); i++ {
-			scored[i] = true
+		ids := e.IDs
+		if len(ids) > cfg.CutoffLen {
+			ids, mask = ids[:cfg.CutoffLen], mask[:cfg.CutoffLen]
 		}
+		out[i] = Example{IDs: append([]int(nil), ids...), Mask: append([]bool(nil), mask...)}
 	}
-	if len(ids) > n {
-		ids, scored = ids[:n], scored[:n]
-	}
-	return Example{IDs: append([]int(nil), ids...), Scored: append([]bool(nil), scored...)}
+	return out, nil
 }
 
 // order returns the order of n examples in epoch (from 0) of a run with
@@ -182,7 +195,7 @@ func batch(examples []Example, rows, cutoff, pad, vocab int) (llama.Inputs, int,
 		for t, id := range e.IDs {
 			b.Tokens[r][t] = id
 			b.Mask[r][t] = 1
-			if e.Scored[t] {
+			if e.Mask[t] {
 				b.Labels[r][t] = id
 			}
 		}

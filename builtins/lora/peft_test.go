@@ -76,7 +76,7 @@ func refMicroBatches(ex refExamples, step int) [][]Example {
 		var b []Example
 		for i := range ex.MicroBatch {
 			e := ex.Examples[(start+mb*ex.MicroBatch+i)%len(ex.Examples)]
-			b = append(b, Example{IDs: e.IDs, Scored: e.Scored})
+			b = append(b, Example{IDs: e.IDs, Mask: e.Scored})
 		}
 		out = append(out, b)
 	}
@@ -228,7 +228,7 @@ func TestPEFTLoadsGoloraAdapter(t *testing.T) {
 	readJSON(t, "testdata/examples.json", &ex)
 	var examples []Example
 	for _, e := range ex.Examples {
-		examples = append(examples, Example{IDs: e.IDs, Scored: e.Scored})
+		examples = append(examples, Example{IDs: e.IDs, Mask: e.Scored})
 	}
 	out := t.TempDir()
 	run, err := Train(context.Background(), model, FromExamples(examples), Config{

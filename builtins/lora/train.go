@@ -16,6 +16,7 @@ import (
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/plot"
 	"github.com/golora/golora/builtins/sched"
+	"github.com/golora/golora/builtins/tokenizer"
 )
 
 // Train trains a LoRA adapter of model on src and returns the run: the
@@ -49,32 +50,31 @@ type plan struct {
 	notes                  []string
 }
 
-func makePlan(model *llama.Model, src *Source, cfg Config) (*plan, error) {
+func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*plan, error) {
 	if src == nil {
 		return nil, errors.New("lora: no training data: pass lora.FromFormat(ds, f), lora.FromRawText(chunks) or lora.FromTexts(texts)")
 	}
-	var tok Tokenizer
-	if t, ok := model.Tokenizer().(Tokenizer); ok {
-		tok = t
-	}
-	if tok == nil && src.kind != "examples" {
-		return nil, errors.New("lora: the model has no tokenizer: load one with tokenizer.Load and model.SetTokenizer")
-	}
+	tok, _ := model.Tokenizer().(*tokenizer.Tokenizer)
 	p := &plan{accumulation: cfg.Batch / cfg.MicroBatch}
 	var err error
-	if p.examples, err = src.make(tok, cfg); err != nil {
+	if p.examples, err = src.make(ctx, tok, cfg); err != nil {
 		return nil, err
 	}
+	var skipped int
+	if p.examples, skipped = dropUnscored(p.examples); skipped > 0 {
+		p.notes = append(p.notes, fmt.Sprintf("%d examples have no trained token within the cutoff of %d (the prompt fills it): left out", skipped, cfg.CutoffLen))
+	}
 	if len(p.examples) == 0 {
-		return nil, errors.New("lora: the training data has no examples")
+		return nil, errors.New("lora: the training data has no examples with a token to train on")
 	}
 	if err := checkVocab(p.examples, model.Config.VocabSize); err != nil {
 		return nil, err
 	}
 	if src.eval != nil {
-		if p.evalExamples, err = src.eval.make(tok, cfg); err != nil {
+		if p.evalExamples, err = src.eval.make(ctx, tok, cfg); err != nil {
 			return nil, fmt.Errorf("lora: eval data: %w", err)
 		}
+		p.evalExamples, _ = dropUnscored(p.evalExamples)
 		if err := checkVocab(p.evalExamples, model.Config.VocabSize); err != nil {
 			return nil, fmt.Errorf("lora: eval data: %w", err)
 		}
@@ -90,6 +90,20 @@ func makePlan(model *llama.Model, src *Source, cfg Config) (*plan, error) {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	return p, nil
+}
+
+// dropUnscored leaves out the examples with no token to train on.
+func dropUnscored(examples []Example) ([]Example, int) {
+	out := examples[:0:0]
+	for _, e := range examples {
+		for _, m := range e.Mask {
+			if m {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out, len(examples) - len(out)
 }
 
 func checkVocab(examples []Example, vocab int) error {
@@ -124,7 +138,7 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	if cfg, err = cfg.withDefaults(); err != nil {
 		return nil, err
 	}
-	p, err := makePlan(model, src, cfg)
+	p, err := makePlan(ctx, model, src, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +299,11 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 			t.showPlot(plotID)
 		}
 		if cfg.SaveEvery > 0 && done%cfg.SaveEvery == 0 && done < p.total {
-			if err := t.checkpoint(done); err != nil {
+			err := t.save(t.run.Dir)
+			if err == nil {
+				err = t.checkpoint(done)
+			}
+			if err != nil {
 				t.finish(bar, plotID, done)
 				return t.run, err
 			}
@@ -382,7 +400,7 @@ func (t *trainer) batches(examples []Example) ([]llama.Inputs, error) {
 // EOS, else 0. Padding is masked out of attention and loss, so any valid id
 // does.
 func padID(m *llama.Model) int {
-	if t, ok := m.Tokenizer().(Tokenizer); ok {
+	if t, ok := m.Tokenizer().(*tokenizer.Tokenizer); ok {
 		if p := t.PAD(); p >= 0 {
 			return p
 		}

@@ -15,9 +15,13 @@ import "reflect"
 // in the form interp.Use takes.
 var Symbols = map[string]map[string]reflect.Value{}
 
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/data
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/display
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/formats
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/llama
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/lora
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot/figure
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/rawtext
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/sched
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/tokenizer
