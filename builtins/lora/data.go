@@ -96,7 +96,9 @@ func FromTexts(texts []string) *Source {
 		make: func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
 			return tokenize(ctx, texts, tok, cfg)
 		},
-		about: func(cfg Config) any { return map[string]any{"source": "texts", "texts": len(texts), "train_only_after": cfg.TrainOnlyAfter} },
+		about: func(cfg Config) any {
+			return map[string]any{"source": "texts", "texts": len(texts), "train_only_after": cfg.TrainOnlyAfter}
+		},
 	}
 }
 
