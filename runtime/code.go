@@ -214,8 +214,9 @@ func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, l
 		return err
 	}
 	for i, stmt := range stmts {
-		stmt = wrapIfNeeded(stmt)
-		final := last && i == len(stmts)-1
+		wrapped := wrapIfNeeded(stmt)
+		final := last && i == len(stmts)-1 && wrapped == stmt
+		stmt = wrapped
 		if a, ok := stmt.(*ast.AssignStmt); ok && a.Tok == token.DEFINE && allGlobals(a, st) {
 			if err := flush(); err != nil {
 				return nil, err

@@ -221,6 +221,13 @@ for _, w := range []string{"1", "22", "333"} {
 total`); got != "356" {
 		t.Errorf("total = %s", got)
 	}
+	// A wrapped statement at the end of a cell has no value.
+	if got := value(t, s, `for _, w := range []string{"1"} {
+	n, _ := strconv.Atoi(w)
+	total += n
+}`); got != "<no value>" {
+		t.Errorf("loop as last statement has value %s", got)
+	}
 }
 
 func TestMixedCell(t *testing.T) {

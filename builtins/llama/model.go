@@ -11,6 +11,7 @@ import (
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/builtins/tokenizer"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -30,7 +31,7 @@ type Model struct {
 	ctx     *context.Context
 	weights map[string]*context.Variable // By Hugging Face tensor name.
 	adapter Adapter
-	tok     Tokenizer
+	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 
 	mu    sync.Mutex

@@ -55,14 +55,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	return json.MarshalIndent(out, "", "  ")
 }
 
-// tokenizerSaver is a tokenizer that can write itself as tokenizer.json.
-type tokenizerSaver interface {
-	Save(path string) error
-}
-
 // Save writes the model as a Hugging Face model folder: config.json,
 // model.safetensors (float32, or bfloat16 with dtype "bfloat16") and, when
-// the model has a tokenizer that can save itself, tokenizer.json. Every
+// the model has a tokenizer, tokenizer.json. Every
 // file is written to a temporary name and renamed.
 func (m *Model) Save(dir, dtype string) (err error) {
 	defer recoverTo(&err, "save")
@@ -107,8 +102,8 @@ func (m *Model) Save(dir, dtype string) (err error) {
 	if err := writeFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
 		return err
 	}
-	if s, ok := m.tok.(tokenizerSaver); ok {
-		if err := s.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
+	if m.tok != nil {
+		if err := m.tok.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
 			return fmt.Errorf("llama: save: %w", err)
 		}
 	}

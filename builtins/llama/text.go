@@ -13,20 +13,10 @@ import (
 	"github.com/golora/golora/builtins/tokenizer"
 )
 
-// Tokenizer is what the text-level API needs from a tokenizer;
-// *tokenizer.Tokenizer is one.
-type Tokenizer interface {
-	Encode(text string, addBOS bool) []int
-	Decode(ids []int) string
-	BOS() int
-	EOS() int
-	VocabSize() int
-}
-
 // loadTokenizer loads the tokenizer of a model folder (tokenizer.json or
 // tokenizer.model), checking that its ids fit the model's vocabulary. A
 // folder without one gives a nil tokenizer and an error that says so.
-func loadTokenizer(dir string, vocab int) (Tokenizer, error) {
+func loadTokenizer(dir string, vocab int) (*tokenizer.Tokenizer, error) {
 	tok, err := tokenizer.Load(dir)
 	if err != nil {
 		return nil, err
@@ -39,7 +29,10 @@ func loadTokenizer(dir string, vocab int) (Tokenizer, error) {
 
 // SetTokenizer makes t the tokenizer of the text-level API (Generate,
 // Perplexity), replacing the one Load found in the model folder.
-func (m *Model) SetTokenizer(t Tokenizer) error {
+func (m *Model) SetTokenizer(t *tokenizer.Tokenizer) error {
+	if t == nil {
+		return fmt.Errorf("llama: SetTokenizer(nil): load a tokenizer with tokenizer.Load")
+	}
 	if t.VocabSize() > m.Config.VocabSize {
 		return fmt.Errorf("llama: tokenizer has %d tokens, more than the model's vocab_size %d", t.VocabSize(), m.Config.VocabSize)
 	}
@@ -48,9 +41,9 @@ func (m *Model) SetTokenizer(t Tokenizer) error {
 }
 
 // Tokenizer returns the model's tokenizer, or nil when it has none.
-func (m *Model) Tokenizer() Tokenizer { return m.tok }
+func (m *Model) Tokenizer() *tokenizer.Tokenizer { return m.tok }
 
-func (m *Model) tokenizer() (Tokenizer, error) {
+func (m *Model) tokenizer() (*tokenizer.Tokenizer, error) {
 	if m.tok == nil {
 		return nil, fmt.Errorf("llama: the model has no tokenizer (%v); load one with tokenizer.Load and call SetTokenizer", m.tokErr)
 	}
@@ -81,7 +74,7 @@ func (m *Model) Generate(ctx context.Context, prompt string, opts GenOptions) (s
 // stream decodes generated tokens as they come, watches for stop strings
 // and writes the text out.
 type stream struct {
-	tok     Tokenizer
+	tok     *tokenizer.Tokenizer
 	eos     []int
 	stop    []string
 	out     io.Writer

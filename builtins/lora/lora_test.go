@@ -124,7 +124,7 @@ func TestTrainOnlyAfterMasks(t *testing.T) {
 	cfg.TrainOnlyAfter = "### Response:\n"
 	cfg.Epochs, cfg.Batch, cfg.MicroBatch, cfg.NoDropout = 1, 2, 2, true
 	cfg, _ = cfg.withDefaults()
-	tok := m.Tokenizer().(*tokenizer.Tokenizer)
+	tok := m.Tokenizer()
 	text := texts[0]
 	exs, err := tokenize(context.Background(), []string{text}, tok, cfg)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/plot"
 	"github.com/golora/golora/builtins/sched"
-	"github.com/golora/golora/builtins/tokenizer"
 )
 
 // Train trains a LoRA adapter of model on src and returns the run: the
@@ -54,7 +53,7 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 	if src == nil {
 		return nil, errors.New("lora: no training data: pass lora.FromFormat(ds, f), lora.FromRawText(chunks) or lora.FromTexts(texts)")
 	}
-	tok, _ := model.Tokenizer().(*tokenizer.Tokenizer)
+	tok := model.Tokenizer()
 	p := &plan{accumulation: cfg.Batch / cfg.MicroBatch}
 	var err error
 	if p.examples, err = src.make(ctx, tok, cfg); err != nil {
@@ -293,8 +292,8 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		if e.EvalLoss != nil {
 			info += fmt.Sprintf("  eval %.4f", *e.EvalLoss)
 		}
-		bar.SetInfo(info)
 		bar.Set(done)
+		bar.SetInfo(info)
 		if done%cfg.PlotEvery == 0 {
 			t.showPlot(plotID)
 		}
@@ -400,7 +399,7 @@ func (t *trainer) batches(examples []Example) ([]llama.Inputs, error) {
 // EOS, else 0. Padding is masked out of attention and loss, so any valid id
 // does.
 func padID(m *llama.Model) int {
-	if t, ok := m.Tokenizer().(*tokenizer.Tokenizer); ok {
+	if t := m.Tokenizer(); t != nil {
 		if p := t.PAD(); p >= 0 {
 			return p
 		}

@@ -40,11 +40,9 @@ func init() {
 		"Output":           reflect.ValueOf((*llama.Output)(nil)),
 		"PerplexityResult": reflect.ValueOf((*llama.PerplexityResult)(nil)),
 		"RopeScaling":      reflect.ValueOf((*llama.RopeScaling)(nil)),
-		"Tokenizer":        reflect.ValueOf((*llama.Tokenizer)(nil)),
 
 		// interface wrapper definitions
-		"_Adapter":   reflect.ValueOf((*_github_com_golora_golora_builtins_llama_Adapter)(nil)),
-		"_Tokenizer": reflect.ValueOf((*_github_com_golora_golora_builtins_llama_Tokenizer)(nil)),
+		"_Adapter": reflect.ValueOf((*_github_com_golora_golora_builtins_llama_Adapter)(nil)),
 	}
 }
 
@@ -56,30 +54,4 @@ type _github_com_golora_golora_builtins_llama_Adapter struct {
 
 func (W _github_com_golora_golora_builtins_llama_Adapter) Adapt(ctx *context.Context, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node {
 	return W.WAdapt(ctx, l, x, y)
-}
-
-// _github_com_golora_golora_builtins_llama_Tokenizer is an interface wrapper for Tokenizer type
-type _github_com_golora_golora_builtins_llama_Tokenizer struct {
-	IValue     interface{}
-	WBOS       func() int
-	WDecode    func(ids []int) string
-	WEOS       func() int
-	WEncode    func(text string, addBOS bool) []int
-	WVocabSize func() int
-}
-
-func (W _github_com_golora_golora_builtins_llama_Tokenizer) BOS() int {
-	return W.WBOS()
-}
-func (W _github_com_golora_golora_builtins_llama_Tokenizer) Decode(ids []int) string {
-	return W.WDecode(ids)
-}
-func (W _github_com_golora_golora_builtins_llama_Tokenizer) EOS() int {
-	return W.WEOS()
-}
-func (W _github_com_golora_golora_builtins_llama_Tokenizer) Encode(text string, addBOS bool) []int {
-	return W.WEncode(text, addBOS)
-}
-func (W _github_com_golora_golora_builtins_llama_Tokenizer) VocabSize() int {
-	return W.WVocabSize()
 }

@@ -1,0 +1,47 @@
+// Package lora fine-tunes LLaMA-architecture models (package llama) with
+// LoRA adapters, the way text-generation-webui's Train LoRA tab does, in a
+// notebook cell:
+//
+//	ds, _ := data.Load("datasets/devil.jsonl")
+//	f, _ := formats.Load("formats/alpaca-format.json")
+//	run, err := lora.Train(ctx, model, lora.FromFormat(ds, f), lora.Config{
+//		Name: "devil", Epochs: 2, Scheduler: "cosine", Warmup: 20, TrainOnlyAfter: "### Response:"})
+//	model.WithAdapter(run.Adapter).Generate(ctx, prompt, llama.GenOptions{})
+//
+// Config holds every parameter of the tab, with its defaults; a zero field
+// takes the default. Train formats and tokenizes every example before the
+// first step, so that a bad row is an error at once, and estimates the
+// memory the run needs. While it runs, a progress bar and a loss plot update
+// in place; the interrupt button (ctx) stops it at the next step boundary,
+// with the adapter and a checkpoint saved, and Resume continues it exactly.
+//
+// # Semantics
+//
+// An adapter adds s·B·A·dropout(x) to each targeted linear module, A [r, in]
+// drawn from U(±1/√in) and B [out, r] zero, s = alpha/r (alpha/√r with
+// rsLoRA), as PEFT does. The loss of an optimizer step is the mean cross
+// entropy over every scored token of its Batch/MicroBatch micro-batches;
+// padding and, with TrainOnlyAfter, the prompt are never scored. The
+// gradient is clipped to MaxGradNorm as torch.nn.utils.clip_grad_norm_ does,
+// and AdamW, Adam and SGD follow PyTorch's formulas; weight decay touches
+// the adapter only. The learning rate of step s (from 0) is the scheduler's
+// (package sched) at s, as Hugging Face's Trainer steps it. Examples are
+// shuffled at each epoch by a permutation drawn from Seed and the epoch, so
+// that a resumed run draws the same. Against PyTorch and PEFT
+// (testdata/peft_reference.py) five steps agree within 1e-4.
+//
+// # Files
+//
+// OutputDir/Name holds PEFT's adapter_config.json and
+// adapter_model.safetensors (so that peft.PeftModel.from_pretrained loads
+// it), training_parameters.json (the Config; CopyParameters reads it back),
+// training_prompt.json (the data's format), training_log.json (every step),
+// and checkpoint-N folders with the optimizer state, the dropout generator
+// and the data position. Every file is written to a temporary name and
+// renamed, every checkpoint folder renamed into place when complete: a
+// crash never leaves half an adapter.
+//
+// TrainFull trains all the weights instead, with the same loop; golora
+// pretrains its tiny default model with it. Merge folds an adapter into a
+// copy of the model's weights.
+package lora
