@@ -14,7 +14,7 @@ export GOLORA_PYTHON := $(CURDIR)/$(VPY)
 # Third-party files the tests fetch (never committed: their licences).
 export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench-kernel venv xla-cpu clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench bench-kernel venv xla-cpu clean
 
 all: build
 
@@ -77,13 +77,18 @@ generate:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := kernel:FuzzDecode \
 	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
-	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel
+	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel \
+	builtins/safetensors:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
 fuzz: testdata
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+## bench: LoRA training speed of golora against plain PyTorch (bench/torch_lora.py), same shapes
+bench: build venv
+	./golora bench --python $(VPY)
 
 ## bench-kernel: start time and execute round trip through jupyter_client
 bench-kernel: build venv

@@ -6,6 +6,7 @@
 //	golora kernel CONNECTION_FILE                          what Jupyter starts
 //	golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]… [--allow-errors]
 //	golora repl                                            a terminal REPL
+//	golora bench [CONFIG...]                               LoRA training speed against PyTorch
 //	golora version
 package main
 
@@ -21,7 +22,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/golora/golora/bench"
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/kernel"
 	"github.com/golora/golora/kernelspec"
 	"github.com/golora/golora/runtime"
@@ -39,6 +42,7 @@ Usage:
   golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors]
                                                           execute a notebook without Jupyter
   golora repl                                             a terminal read-eval-print loop
+  golora bench [CONFIG...]                                LoRA training speed against PyTorch
   golora version                                          print the version
 `
 
@@ -59,6 +63,8 @@ func main() {
 		err = runNotebook(args)
 	case "repl":
 		err = repl(args)
+	case "bench":
+		err = runBench(args)
 	case "version", "--version", "-v":
 		fmt.Printf("golora %s (%s, %s/%s)\n", Version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
 	case "help", "--help", "-h":
@@ -253,6 +259,29 @@ func repl(args []string) error {
 	}
 	defer s.Close()
 	return s.REPL(context.Background(), os.Stdin, os.Stdout, *images)
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	configs := fs.String("configs", "bench/configs.json", "the configurations")
+	warmup := fs.Int("warmup", 2, "steps before timing")
+	steps := fs.Int("steps", 5, "steps timed")
+	python := fs.String("python", os.Getenv("GOLORA_PYTHON"), "Python with torch for bench/torch_lora.py (\"\" skips it)")
+	childName := fs.String("child", "", "measure one configuration and print its result (internal)")
+	device := fs.String("torch-device", "cpu", "where PyTorch runs: cpu or cuda")
+	if err := fs.Parse(args); err != nil {
+		return exitError(2)
+	}
+	ctx := context.Background()
+	if *childName != "" {
+		return bench.Child(ctx, *configs, *childName, *warmup, *steps)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("golora bench: LoRA r8 on q,v, AdamW, float32, %d warm-up and %d timed steps; backend %s\n", *warmup, *steps, llama.Backend())
+	return bench.Run(ctx, os.Stdout, bench.Options{Configs: *configs, Names: fs.Args(), Warmup: *warmup, Steps: *steps, Python: *python, TorchDevice: *device, Self: self})
 }
 
 // evaluator adapts a runtime session to the kernel's Evaluator.
