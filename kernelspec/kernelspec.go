@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/golora/golora/internal/atomicfile"
 )
 
 // Name is the kernelspec's name, the folder Jupyter finds it in.
@@ -148,12 +150,7 @@ func Uninstall(w Where) (string, error) {
 }
 
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("kernelspec: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("kernelspec: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/internal/atomicfile"
 )
 
 // MarshalJSON writes the config as transformers' config.json for
@@ -99,25 +100,13 @@ func (m *Model) Save(dir, dtype string) (err error) {
 	json.Unmarshal(data, &obj)
 	obj["torch_dtype"] = dtype
 	data, _ = json.MarshalIndent(obj, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
-		return err
+	if err := atomicfile.Write(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
+		return fmt.Errorf("llama: save: %w", err)
 	}
 	if m.tok != nil {
 		if err := m.tok.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
 			return fmt.Errorf("llama: save: %w", err)
 		}
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("llama: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("llama: %w", err)
 	}
 	return nil
 }

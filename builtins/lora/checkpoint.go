@@ -17,6 +17,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/internal/atomicfile"
 )
 
 // trainerState is a checkpoint's trainer_state.json: with the weights and
@@ -147,10 +148,7 @@ func (t *trainer) checkpoint(step int) error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("lora: checkpoint: %w", err)
 	}
-	if d, err := os.Open(t.run.Dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	atomicfile.SyncDir(t.run.Dir)
 	t.run.Checkpoint = final
 	return nil
 }

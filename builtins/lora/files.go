@@ -10,6 +10,7 @@ import (
 
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/internal/atomicfile"
 )
 
 // The files of an adapter folder. The first two are PEFT's: the folder loads
@@ -149,33 +150,10 @@ func writeJSON(path string, v any) error {
 	return writeFile(path, append(data, '\n'))
 }
 
-// writeFile writes data to path through a temporary file in the same
-// folder: fsync, rename, fsync of the folder. A crash leaves the old file or
-// the new one, never a part.
+// writeFile writes data to path atomically.
 func writeFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("lora: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("lora: writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("lora: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("lora: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("lora: writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

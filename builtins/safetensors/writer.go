@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/golora/golora/internal/atomicfile"
 )
 
 // Tensor is one tensor to write: its raw little-endian bytes with dtype and
@@ -169,44 +170,10 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Truncate(b.Len() - 1) // Encode appends a newline.
 }
 
-// writeAtomic writes a file through fill into a temporary file beside path,
-// syncs it, and renames it to path; on any error the temporary file is
-// removed and path is untouched.
-func writeAtomic(path string, fill func(*os.File) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
+// writeAtomic writes a file through fill, atomically.
+func writeAtomic(path string, fill func(*os.File) error) error {
+	if err := atomicfile.WriteFunc(path, fill); err != nil {
 		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("safetensors: writing %s: %w", path, err)
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; not every system can sync a folder.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }
