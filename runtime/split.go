@@ -53,6 +53,10 @@ func splitItems(src string) []item {
 	var items []item
 	depth := 0
 	start := -1
+	// header is set between the keyword of a for, if or switch and its
+	// body: the semicolons written there (for i := 0; i < n; i++) separate
+	// the header's clauses, not items.
+	header := false
 	for i, t := range toks {
 		if start < 0 {
 			if t.tok == token.SEMICOLON {
@@ -61,14 +65,25 @@ func splitItems(src string) []item {
 			start = i
 		}
 		switch t.tok {
+		case token.FOR, token.IF, token.SWITCH, token.SELECT:
+			if depth == 0 {
+				header = true
+			}
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			if depth > 0 {
 				depth--
 			}
+			if depth == 0 && t.tok == token.RBRACE {
+				header = false
+			}
+		}
+		if depth == 0 && t.tok == token.SEMICOLON && header && t.lit == ";" {
+			continue
 		}
 		if depth == 0 && t.tok == token.SEMICOLON {
+			header = false
 			items = append(items, item{kind: classify(toks[start:i]), start: toks[start].pos, end: t.pos})
 			start = -1
 		}
