@@ -14,7 +14,7 @@ export GOLORA_PYTHON := $(CURDIR)/$(VPY)
 # Third-party files the tests fetch (never committed: their licences).
 export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench bench-kernel venv xla-cpu clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench bench-kernel venv xla-cpu test-xla clean
 
 all: build
 
@@ -63,6 +63,10 @@ $(GOLORA_TESTDATA)/tokenizer/.fetched: builtins/tokenizer/testdata/fetch.sh buil
 test-py: build venv
 	./golora install --prefix $(VENV) >/dev/null
 	$(VPY) -m pytest -q kernel/testdata notebooks/testdata --ignore=notebooks/testdata/test_jupyterlab.py
+
+## test-xla: the model and LoRA suites again on XLA's CPU plugin (make xla-cpu)
+test-xla: xla-cpu
+	GOMLX_BACKEND=xla:cpu $(GO) test -count=1 ./builtins/llama ./builtins/lora
 
 ## test-browser: golora in a real JupyterLab in headless Chromium (needs Debian's chromium and chromium-driver)
 test-browser: build venv

@@ -327,3 +327,31 @@ def test_heartbeat_answers_while_a_cell_runs(kernel):
     assert hb.recv() == b"ping" and time.time() - t0 < 1
     hb.close()
     collect(kc, msg_id)
+
+
+def test_interrupt_keeps_a_training_run(kernel, tmp_path):
+    """The interrupt button stops training at a step boundary; the cell's
+    variable gets the partial run, and the adapter and a checkpoint are saved."""
+    km, kc = kernel
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    setup = f'''model, err := llama.Load("{root}/builtins/llama/testdata/models/gqa")
+var examples []lora.Example
+for i := 0; i < 4000; i++ {{
+	ids := make([]int, 48)
+	for j := range ids {{
+		ids[j] = 3 + (i*7+j*13)%250
+	}}
+	examples = append(examples, lora.Example{{IDs: ids}})
+}}'''
+    reply, _ = execute(kc, setup)
+    assert reply["status"] == "ok", reply
+    msg_id = kc.execute(f'run, err := lora.Train(ctx, model, lora.FromExamples(examples), lora.Config{{Name: "stopme", Epochs: 1, MicroBatch: 2, Batch: 2, OutputDir: "{tmp_path}", NoWarmup: true}})')
+    wait_busy(kc, msg_id)
+    time.sleep(3)
+    km.interrupt_kernel()
+    reply, out = collect(kc, msg_id)
+    assert reply["status"] == "error" and reply["ename"] == "Interrupted"
+    reply, out = execute(kc, 'fmt.Println(run.Status, run.Steps > 0, run.Steps < run.TotalSteps, err)')
+    assert stream(out) == "interrupted true true <nil>\n", out
+    assert (tmp_path / "stopme" / "adapter_model.safetensors").exists()
+    assert list((tmp_path / "stopme").glob("checkpoint-*/trainer_state.json"))
