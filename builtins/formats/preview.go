@@ -37,11 +37,17 @@ type previewRow struct {
 
 // Preview formats the first n rows of ds (5 when n ≤ 0) and counts their
 // tokens with tok, BOS included as TokenLengths counts them, flagging rows
-// longer than cutoff tokens. tok may be nil (no counts) and cutoff 0 (no
-// flags). A row that matches no template shows its error in its place.
-func (f *Format) Preview(ds *data.Dataset, tok *tokenizer.Tokenizer, n, cutoff int) *Preview {
+// longer than the cutoff: DefaultCutoff (the training default), or the
+// value given, as in f.Preview(ds, tok, 3, 128); 0 flags none. tok may be
+// nil (no counts). A row that matches no template shows its error in its
+// place.
+func (f *Format) Preview(ds *data.Dataset, tok *tokenizer.Tokenizer, n int, cutoffLen ...int) *Preview {
 	if n <= 0 {
 		n = defaultPreviewRows
+	}
+	cutoff := DefaultCutoff
+	if len(cutoffLen) > 0 {
+		cutoff = cutoffLen[0]
 	}
 	p := &Preview{source: datasetName(ds), total: ds.Len(), cutoff: max(cutoff, 0), tokens: tok != nil}
 	for i := range min(n, ds.Len()) {
