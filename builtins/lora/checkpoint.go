@@ -85,6 +85,9 @@ func (t *trainer) checkpoint(step int) error {
 		return fmt.Errorf("lora: checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("lora: checkpoint: %w", err)
+	}
 	if err := t.save(tmp); err != nil {
 		return err
 	}
