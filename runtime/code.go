@@ -183,9 +183,9 @@ func (s *Session) importInto(file string) *Error {
 	if err != nil {
 		return errorf("ImportError", "%v", err)
 	}
-	prog, err := s.in.CompileAST(f)
+	prog, err := s.compile(f)
 	if err == nil {
-		_, err = s.in.Execute(prog)
+		_, err = s.execute(prog)
 	}
 	if err != nil {
 		return errorf("ImportError", "%v", err)
@@ -222,7 +222,7 @@ func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, l
 				return nil, err
 			}
 			a.Tok = token.ASSIGN
-			prog, cerr := s.in.CompileAST(s.block(a))
+			prog, cerr := s.compile(s.block(a))
 			if cerr == nil {
 				if _, err := s.run(ctx, prog); err != nil {
 					return nil, s.runError(err)
@@ -355,7 +355,26 @@ func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value
 			defer func() { s.state.globals[n] = true }()
 		}
 	}
-	prog, err := s.in.CompileAST(s.block(stmts...))
+	prog, err := s.compile(s.block(stmts...))
+	if err != nil && typeAnalysisFailed(err) {
+		// Try each statement alone, and a define that yaegi cannot type by
+		// the type of its value.
+		if len(stmts) > 1 {
+			var v reflect.Value
+			for _, st := range stmts {
+				var e *Error
+				if v, e = s.runBlock(ctx, []ast.Stmt{st}); e != nil {
+					return v, e
+				}
+			}
+			return v, nil
+		}
+		if a, ok := stmts[0].(*ast.AssignStmt); ok && a.Tok == token.DEFINE {
+			if ok, e := s.defineByValue(ctx, a); ok {
+				return reflect.Value{}, e
+			}
+		}
+	}
 	if err != nil {
 		return reflect.Value{}, compileError(err)
 	}
@@ -364,6 +383,96 @@ func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value
 		return reflect.Value{}, s.runError(err)
 	}
 	return v, nil
+}
+
+// typeAnalysisFailed recognises yaegi v0.16.1's failures to type a global
+// define whose value comes from an element of a compiled slice type
+// (p := chunks[0], ids := chunks[1].IDs): "constant definition loop",
+// "variable definition loop", or a nil pointer panic.
+func typeAnalysisFailed(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "definition loop") || strings.Contains(msg, "interpreter (yaegi) failed")
+}
+
+// defineByValue runs x, y := a, b by evaluating each value into an
+// interface, declaring each variable with the value's type, and setting
+// it. It reports false when the statement is not of that form.
+func (s *Session) defineByValue(ctx context.Context, a *ast.AssignStmt) (bool, *Error) {
+	if len(a.Lhs) != len(a.Rhs) {
+		return false, nil
+	}
+	values := make([]reflect.Value, len(a.Rhs))
+	for i, rhs := range a.Rhs {
+		id, ok := a.Lhs[i].(*ast.Ident)
+		if !ok || id.Name == "_" {
+			return false, nil
+		}
+		pos := rhs.Pos()
+		wrap := &ast.CallExpr{Fun: &ast.FuncLit{
+			Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}, Results: &ast.FieldList{List: []*ast.Field{{Type: ast.NewIdent("any")}}}},
+			Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{&ast.ReturnStmt{Return: pos, Results: []ast.Expr{rhs}}}, Rbrace: rhs.End()},
+		}, Lparen: rhs.End(), Rparen: rhs.End()}
+		prog, err := s.compile(s.block(&ast.ExprStmt{X: wrap}))
+		if err != nil {
+			return false, nil
+		}
+		v, err := s.run(ctx, prog)
+		if err != nil {
+			return true, s.runError(err)
+		}
+		if v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if !v.IsValid() {
+			return false, nil
+		}
+		values[i] = v
+	}
+	for i, v := range values {
+		name := a.Lhs[i].(*ast.Ident).Name
+		decl := fmt.Sprintf("var %s %s", name, v.Type().String())
+		stmts, _, err := parseStmts(s.in.FileSet(), s.file, 1, 1, decl)
+		if err != nil {
+			return false, nil
+		}
+		prog, err := s.compile(s.block(stmts...))
+		if err != nil {
+			return false, nil
+		}
+		if _, err := s.run(ctx, prog); err != nil {
+			return true, s.runError(err)
+		}
+		g, ok := s.in.Globals()[name]
+		if !ok || !g.CanSet() || !v.Type().AssignableTo(g.Type()) {
+			return true, errorf("CompileError", "%s := …: the interpreter could not declare %s with the value's type %s", name, name, v.Type())
+		}
+		g.Set(v)
+		s.state.globals[name] = true
+	}
+	return true, nil
+}
+
+// compile compiles a tree. yaegi panics on some valid code (a nil pointer
+// in its type analysis); the panic becomes an error, so that no cell can
+// bring the kernel down.
+func (s *Session) compile(n ast.Node) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the interpreter (yaegi) failed on this code: %v; writing the statement another way, such as in two statements, usually avoids it", r)
+		}
+	}()
+	return s.in.CompileAST(n)
+}
+
+// execute runs a program outside the interrupt machinery (for imports and
+// for a callee's type), turning a panic into an error.
+func (s *Session) execute(prog *interp.Program) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the interpreter (yaegi) failed: %v", r)
+		}
+	}()
+	return s.in.Execute(prog)
 }
 
 // compileError is yaegi's complaint about a cell's code.

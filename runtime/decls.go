@@ -369,7 +369,7 @@ func (s *Session) compileDecls(ctx context.Context, file string, list []emitted)
 		for i, e := range list {
 			decls[i] = e.decl
 		}
-		prog, err := s.in.CompileAST(&ast.File{Name: ast.NewIdent("main"), Package: s.anchor(file), Decls: decls})
+		prog, err := s.compile(&ast.File{Name: ast.NewIdent("main"), Package: s.anchor(file), Decls: decls})
 		if err == nil {
 			if _, err = s.run(ctx, prog); err == nil {
 				return nil

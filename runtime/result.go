@@ -131,11 +131,11 @@ func (s *Session) funcType(fun ast.Expr) (reflect.Type, bool) {
 		}
 	}
 pure:
-	prog, err := s.in.CompileAST(s.block(&ast.ExprStmt{X: fun}))
+	prog, err := s.compile(s.block(&ast.ExprStmt{X: fun}))
 	if err != nil {
 		return nil, false
 	}
-	v, err := s.in.Execute(prog)
+	v, err := s.execute(prog)
 	s.stderr.takeFrames()
 	if err != nil || !v.IsValid() || v.Kind() != reflect.Func {
 		return nil, false

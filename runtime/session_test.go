@@ -471,3 +471,34 @@ for i := 0; ; i++ {
 		t.Errorf("last state of the bar: %q", last)
 	}
 }
+
+func TestInterpreterPanicIsAnError(t *testing.T) {
+	s := newSession(t)
+	// yaegi v0.16.1 panics with a nil pointer when it types this global
+	// define; compile must turn that into an error, not crash the kernel.
+	run(t, s, `ps := rawtext.Chunks{{IDs: []int{1, 2}}, {IDs: []int{3}}}`)
+	stmts, _, err := parseStmts(s.in.FileSet(), s.file, 1, 1, `x := ps[1].IDs`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.compile(s.block(stmts...))
+	if err == nil {
+		t.Fatal("yaegi compiles it now: this test no longer tests the recovery; find another construct")
+	}
+	if !strings.Contains(err.Error(), "yaegi") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestDefineFromCompiledSliceElements(t *testing.T) {
+	s := newSession(t)
+	run(t, s, `ps := rawtext.Chunks{{IDs: []int{1, 2}, Text: "ab"}, {IDs: []int{3}}}`)
+	run(t, s, `p := ps[0]
+ids := ps[1].IDs`)
+	if got := value(t, s, `p.Text`); got != `"ab"` {
+		t.Errorf("p.Text = %s", got)
+	}
+	if got := value(t, s, `len(ids) + len(p.IDs)`); got != "3" {
+		t.Errorf("lengths = %s", got)
+	}
+}
