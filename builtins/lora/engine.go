@@ -45,7 +45,7 @@ type engine struct {
 	maxNorm     float64
 	step        int // optimizer steps taken
 
-	accumulate, apply, eval *mlctx.Exec
+	accumulate, apply, eval, single *mlctx.Exec
 }
 
 func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names []string, rng *mlctx.Variable, cfg Config) (*engine, error) {
@@ -67,6 +67,9 @@ func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	if e.eval, err = mlctx.NewExecAny(backend, model.Context(), e.evalGraph); err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	if e.single, err = mlctx.NewExecAny(backend, model.Context(), e.stepGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	return e, nil
@@ -97,17 +100,48 @@ func (e *engine) evalGraph(ctx *mlctx.Context, tokens, mask, targets, weights *g
 func (e *engine) applyGraph(ctx *mlctx.Context, lr, invCount, stepSize, bc2Sqrt *graph.Node) *graph.Node {
 	g := lr.Graph()
 	grads := make([]*graph.Node, len(e.params))
-	var sumSq *graph.Node
 	for i := range e.params {
 		grads[i] = graph.Mul(e.acc[i].ValueGraph(g), invCount)
-		// torch's clip_grad_norm_: the norm of the per-tensor norms.
+		e.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
+	}
+	return e.update(grads, lr, stepSize, bc2Sqrt)
+}
+
+// stepGraph is accumulateGraph and applyGraph in one graph, for a step of a
+// single micro-batch: one execution instead of two, and no accumulators to
+// read and clear. It returns the loss sum, the count and the norm.
+func (e *engine) stepGraph(ctx *mlctx.Context, inputs []*graph.Node) []*graph.Node {
+	tokens, mask, targets, weights := inputs[0], inputs[1], inputs[2], inputs[3]
+	lr, stepSize, bc2Sqrt := inputs[4], inputs[5], inputs[6]
+	g := tokens.Graph()
+	ctx.SetTraining(g, true)
+	sum, count := e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
+	wrt := make([]*graph.Node, len(e.params))
+	for i, p := range e.params {
+		wrt[i] = p.ValueGraph(g)
+	}
+	inv := graph.Inverse(graph.Max(count, graph.ScalarOne(g, dtypes.Float32)))
+	grads := graph.Gradient(sum, wrt...)
+	for i := range grads {
+		grads[i] = graph.Mul(grads[i], inv)
+	}
+	return []*graph.Node{sum, count, e.update(grads, lr, stepSize, bc2Sqrt)}
+}
+
+// update clips grads to the global norm as torch's clip_grad_norm_ does and
+// applies the optimizer to the parameters; it returns the norm before
+// clipping.
+func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) *graph.Node {
+	g := lr.Graph()
+	var sumSq *graph.Node
+	for i := range grads {
+		// The norm of the per-tensor norms.
 		n := graph.Sqrt(graph.ReduceAllSum(graph.Square(grads[i])))
 		if sumSq == nil {
 			sumSq = graph.Square(n)
 		} else {
 			sumSq = graph.Add(sumSq, graph.Square(n))
 		}
-		e.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
 	}
 	norm := graph.Sqrt(sumSq)
 	if e.maxNorm > 0 {
@@ -170,9 +204,7 @@ func (e *engine) microStep(in llama.Inputs) (sum, count float64, err error) {
 // count scored tokens at learning rate lr, and returns the gradient's norm.
 func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 	defer recoverTo(&err, "optimizer step")
-	t := float64(e.step + 1)
-	stepSize := lr / (1 - math.Pow(beta1, t))
-	bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, t))
+	stepSize, bc2Sqrt := e.adamScalars(lr)
 	inv := 0.0
 	if count > 0 {
 		inv = 1 / count
@@ -183,6 +215,27 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 	}
 	e.step++
 	return float64(tensors.ToScalar[float32](res[0])), nil
+}
+
+// singleStep is a whole optimizer step of one micro-batch: forward,
+// backward and update in one execution. It returns the loss sum, the count
+// of scored tokens and the gradient's norm.
+func (e *engine) singleStep(in llama.Inputs, lr float64) (sum, count, norm float64, err error) {
+	defer recoverTo(&err, "training step")
+	stepSize, bc2Sqrt := e.adamScalars(lr)
+	res, err := e.single.Exec(in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("lora: training step: %w", err)
+	}
+	e.step++
+	return float64(tensors.ToScalar[float32](res[0])), float64(tensors.ToScalar[float32](res[1])), float64(tensors.ToScalar[float32](res[2])), nil
+}
+
+// adamScalars returns Adam's step size lr/(1−β₁ᵗ) and √(1−β₂ᵗ) for the
+// next step.
+func (e *engine) adamScalars(lr float64) (stepSize, bc2Sqrt float64) {
+	t := float64(e.step + 1)
+	return lr / (1 - math.Pow(beta1, t)), math.Sqrt(1 - math.Pow(beta2, t))
 }
 
 // evalLoss returns the token-weighted mean loss of batches, without

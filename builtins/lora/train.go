@@ -347,29 +347,44 @@ func (t *trainer) step(epoch, pos, step int) (Entry, error) {
 	perm := order(len(p.examples), cfg.Seed, epoch)
 	first := pos * cfg.Batch
 	last := min(first+cfg.Batch, len(perm))
-	var sum, count float64
+	var sum, count, norm float64
 	tokens := 0
-	for mb := first; mb < last; mb += cfg.MicroBatch {
+	lr := p.schedule.At(step)
+	micro := func(mb int) (llama.Inputs, error) {
 		var exs []Example
 		for _, i := range perm[mb:min(mb+cfg.MicroBatch, last)] {
 			exs = append(exs, p.examples[i])
 		}
 		in, n, err := batch(exs, cfg.MicroBatch, cfg.CutoffLen, padID(t.base), t.base.Config.VocabSize)
-		if err != nil {
-			return Entry{}, err
-		}
-		s, c, err := t.eng.microStep(in)
-		if err != nil {
-			return Entry{}, err
-		}
-		sum += s
-		count += c
 		tokens += n
+		return in, err
 	}
-	lr := p.schedule.At(step)
-	norm, err := t.eng.optimizerStep(lr, count)
-	if err != nil {
-		return Entry{}, err
+	if last-first <= cfg.MicroBatch {
+		// One micro-batch: forward, backward and update in one execution.
+		in, err := micro(first)
+		if err != nil {
+			return Entry{}, err
+		}
+		if sum, count, norm, err = t.eng.singleStep(in, lr); err != nil {
+			return Entry{}, err
+		}
+	} else {
+		for mb := first; mb < last; mb += cfg.MicroBatch {
+			in, err := micro(mb)
+			if err != nil {
+				return Entry{}, err
+			}
+			s, c, err := t.eng.microStep(in)
+			if err != nil {
+				return Entry{}, err
+			}
+			sum += s
+			count += c
+		}
+		var err error
+		if norm, err = t.eng.optimizerStep(lr, count); err != nil {
+			return Entry{}, err
+		}
 	}
 	loss := math.NaN()
 	if count > 0 {
