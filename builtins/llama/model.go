@@ -12,6 +12,7 @@ import (
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/cmem"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -34,8 +35,9 @@ type Model struct {
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 
-	mu    sync.Mutex
-	execs map[string]*context.Exec // Compiled entry points, built on first use.
+	mu       sync.Mutex
+	execs    map[string]*context.Exec // Compiled entry points, built on first use.
+	compiled cmem.Compilations        // The graphs that have run; see run.
 }
 
 // The Hugging Face names of the model's tensors.

@@ -11,6 +11,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/cmem"
 )
 
 // The optimizer's constants, those of PyTorch's Adam and AdamW.
@@ -39,6 +40,8 @@ type engine struct {
 	acc    []*mlctx.Variable
 	m, v   []*mlctx.Variable // first and second moments (Adam)
 	rng    *mlctx.Variable   // dropout state, or nil
+
+	compiled cmem.Compilations // hands compilers' garbage back to the system
 
 	optimizer   string
 	weightDecay float64
@@ -180,6 +183,16 @@ func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) 
 	return norm
 }
 
+// run executes exec with args; see package cmem for why a compilation
+// releases memory.
+func (e *engine) run(exec *mlctx.Exec, args ...any) ([]*tensors.Tensor, error) {
+	res, g, err := exec.ExecWithGraph(args...)
+	if err == nil {
+		e.compiled.Ran(g)
+	}
+	return res, err
+}
+
 // numParameters returns the number of values trained.
 func (e *engine) numParameters() int64 {
 	var n int64
@@ -193,7 +206,7 @@ func (e *engine) numParameters() int64 {
 // sum and its count of scored tokens.
 func (e *engine) microStep(in llama.Inputs) (sum, count float64, err error) {
 	defer recoverTo(&err, "training step")
-	res, err := e.accumulate.Exec(in.Tokens, in.Mask, in.Targets, in.Weights)
+	res, err := e.run(e.accumulate, in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return 0, 0, fmt.Errorf("lora: training step: %w", err)
 	}
@@ -209,7 +222,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 	if count > 0 {
 		inv = 1 / count
 	}
-	res, err := e.apply.Exec(float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.run(e.apply, float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
 	if err != nil {
 		return 0, fmt.Errorf("lora: optimizer step: %w", err)
 	}
@@ -223,7 +236,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 func (e *engine) singleStep(in llama.Inputs, lr float64) (sum, count, norm float64, err error) {
 	defer recoverTo(&err, "training step")
 	stepSize, bc2Sqrt := e.adamScalars(lr)
-	res, err := e.single.Exec(in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.run(e.single, in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("lora: training step: %w", err)
 	}
@@ -247,7 +260,7 @@ func (e *engine) evalLoss(ctx context.Context, batches []llama.Inputs) (loss flo
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		res, err := e.eval.Exec(b.Tokens, b.Mask, b.Targets, b.Weights)
+		res, err := e.run(e.eval, b.Tokens, b.Mask, b.Targets, b.Weights)
 		if err != nil {
 			return 0, fmt.Errorf("lora: evaluation: %w", err)
 		}
