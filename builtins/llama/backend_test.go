@@ -13,6 +13,8 @@ func TestChooseBackend(t *testing.T) {
 		{"go", "simplego", simplegoDefaults, ""},
 		{"go:dotgeneral_small", "simplego", "dotgeneral_small," + simplegoDefaults, ""},
 		{"go:parallelism=4", "simplego", "parallelism=4", ""}, // The user's executor setting wins.
+		{"go:ops_sequential", "simplego", "ops_sequential", ""},
+		{"go:ops_parallel", "simplego", "ops_parallel," + simplegoDefaults, ""}, // Would deadlock on bounded workers.
 		{"xla:/no/such/pjrt_plugin.so", "simplego", simplegoDefaults, "no such file"},
 		{"tpu", "simplego", simplegoDefaults, "names no backend"},
 	} {

@@ -43,7 +43,7 @@
 // Sqrt (Rsqrt has no gradient), the KV cache is written with a one-hot Where
 // (generate.go). Every matrix product goes through Product, whose gradient
 // is made of products instead of GoMLX's broadcast-and-reduce (product.go).
-// simplego runs with ops_sequential, because its default executor deadlocks
+// simplego runs with unbounded workers, because its default pool deadlocks
 // on two cores (backend.go). A GoMLX context panics with "variable already
 // exists" when a graph that creates variables (an adapter's, an
 // optimizer's) is built again, as a re-run notebook cell does; the model's
