@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"runtime"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -30,10 +31,11 @@ func (m *Model) LogitsGraph(ctx *context.Context, tokens, mask *Node) *Node {
 // predictions over the tokens [batch, seq]: targets [batch, seq] (int32) is
 // the token each position must predict (the next token), weights [batch,
 // seq] (float32) how much that prediction counts: 0 for a prompt token that
-// training must not score, for padding, and for the last position. See
-// CrossEntropy.
+// training must not score, for padding, and for the last position. It is
+// CrossEntropy of LogitsGraph, computed without materialising the gradient
+// of the logits (see loss.go).
 func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *Node) *Node {
-	return CrossEntropy(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+	return meanLoss(m.LossSumGraph(ctx, tokens, mask, targets, weights))
 }
 
 // LossSumGraph is LossGraph as its two parts: the weighted sum of the
@@ -41,7 +43,22 @@ func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *
 // adds the sums of several micro-batches and divides once, so that every
 // scored token of an optimizer step weighs the same.
 func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weights *Node) (sum, count *Node) {
-	return crossEntropySum(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+	seq := tokens.Shape().Dimensions[1]
+	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
+	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
+	h := m.hidden(ctx, tokens, positions, att)
+	head := m.weights[m.headName()]
+	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks())
+}
+
+// lossChunks is the number of chunks of rows headLoss splits the logits
+// into: on simplego, enough for every core to have an element-wise op to
+// run; XLA fuses and parallelises those ops itself.
+func (m *Model) lossChunks() int {
+	if m.choice.name == "simplego" {
+		return 2 * runtime.NumCPU()
+	}
+	return 1
 }
 
 // CrossEntropy returns Σ weight·(−log softmax(logits)[target]) / Σ weight
@@ -50,7 +67,11 @@ func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weight
 // weights 1 where a Hugging Face label is not −100, it is the loss
 // LlamaForCausalLM returns.
 func CrossEntropy(logits, targets, weights *Node) *Node {
-	sum, count := crossEntropySum(logits, targets, weights)
+	return meanLoss(crossEntropySum(logits, targets, weights))
+}
+
+// meanLoss returns sum/count, or 0 when count is 0.
+func meanLoss(sum, count *Node) *Node {
 	safe := Max(count, ScalarOne(count.Graph(), dtypes.Float32))
 	return Where(GreaterThan(count, ScalarZero(count.Graph(), dtypes.Float32)), Div(sum, safe), ScalarZero(count.Graph(), dtypes.Float32))
 }
@@ -91,11 +112,16 @@ func (m *Model) hidden(ctx *context.Context, tokens, positions *Node, att attent
 // head maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab]
 // with lm_head, or the embedding matrix when they are tied.
 func (m *Model) head(x *Node) *Node {
-	name := headName
+	return Product(x, []int{-1}, nil, m.weight(x.Graph(), m.headName()), []int{1}, nil)
+}
+
+// headName is the name of the LM head's weight: lm_head's, or the embedding
+// matrix when they are tied.
+func (m *Model) headName() string {
 	if m.Config.TieWordEmbeddings {
-		name = embedName
+		return embedName
 	}
-	return Product(x, []int{-1}, nil, m.weight(x.Graph(), name), []int{1}, nil)
+	return headName
 }
 
 // weight returns the graph value of the named weight.
