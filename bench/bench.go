@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
@@ -57,9 +58,11 @@ type Result struct {
 	StepMinS   float64 `json:"step_min_s"`
 	StepMaxS   float64 `json:"step_max_s"`
 	PeakRSS    int64   `json:"peak_rss_bytes"`
-	// GFLOPs is the step's matrix-product FLOPs per second; RawGFLOPs what
-	// the backend reaches on those products alone (golora only).
-	GFLOPs    float64 `json:"gflops,omitempty"`
+	// GFLOPs is StepFLOPs per second of step.
+	GFLOPs float64 `json:"gflops,omitempty"`
+	// RawS is the time the step's matrix products take alone, on golora's
+	// backend; RawGFLOPs the FLOPs per second they reach then (golora only).
+	RawS      float64 `json:"raw_s,omitempty"`
 	RawGFLOPs float64 `json:"raw_gflops,omitempty"`
 }
 
@@ -131,74 +134,113 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	med := times[len(times)/2]
 	res := Result{Config: c.Name, Backend: "golora " + llama.Backend(), StepS: med, StepMinS: times[0], StepMaxS: times[len(times)-1],
 		TokensPerS: float64(c.MicroBatch*c.Seq) / med, GFLOPs: StepFLOPs(c) / med / 1e9}
-	res.RawGFLOPs, err = rawGFLOPs(m, c)
+	var flops float64
+	res.RawS, flops, err = rawProducts(m, run.Adapter, c)
+	res.RawGFLOPs = flops / res.RawS / 1e9
 	return res, err
 }
 
-// rawGFLOPs times the step's largest products alone on the model's backend:
-// every linear module and the LM head, forward and back to the input.
-func rawGFLOPs(m *llama.Model, c Config) (float64, error) {
-	t := c.MicroBatch * c.Seq
-	mc := modelConfig(c)
-	q, kv := mc.NumHeads*mc.HeadDim, mc.NumKVHeads*mc.HeadDim
-	dims := [][2]int{{c.Dim, q}, {c.Dim, kv}, {c.Dim, kv}, {q, c.Dim}, {c.Dim, c.Hidden}, {c.Dim, c.Hidden}, {c.Hidden, c.Dim}}
-	var flops float64
-	// The operands depend on an input, so that no compiler folds them away.
-	exec, err := graph.NewExec(m.Backend(), func(seed *graph.Node) *graph.Node {
-		g := seed.Graph()
-		operand := func(dims ...int) *graph.Node {
-			return graph.Add(graph.MulScalar(graph.IotaFull(g, shapes.Make(dtypes.Float32, dims...)), 1e-7), seed)
+// rawProducts times, alone on the model's backend, every matrix product of
+// the step's forward and backward pass with the shapes and axes the step
+// gives it (the frozen linear modules and the LM head, attention's, the
+// rotary embedding's and the adapter's), on operands that are inputs of the
+// graph, so that nothing but the products runs. It returns the best of
+// three times and the products' FLOPs, counted in the graph.
+func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops float64, err error) {
+	products, err := stepProducts(m, a, c)
+	if err != nil {
+		return 0, 0, err
+	}
+	// One operand per distinct shape, shared by the products that use it.
+	r := rand.New(rand.NewPCG(3, 4))
+	var operands []*tensors.Tensor
+	index := map[string]int{}
+	operand := func(s shapes.Shape) int {
+		if i, ok := index[s.String()]; ok {
+			return i
 		}
-		var total *graph.Node
-		add := func(in, out int, repeat int) {
-			for range repeat {
-				x := operand(t, in)
-				w := operand(out, in)
-				y := llama.Product(x, []int{1}, nil, w, []int{1}, nil)  // forward [t, out]
-				dx := llama.Product(y, []int{1}, nil, w, []int{0}, nil) // back to the input [t, in]
-				s := graph.ReduceAllSum(dx)
-				if total == nil {
-					total = s
-				} else {
-					total = graph.Add(total, s)
-				}
-				flops += 2 * 2 * float64(t*in*out)
-			}
+		data := make([]float32, s.Size())
+		for i := range data {
+			data[i] = r.Float32() - 0.5
 		}
-		for _, d := range dims {
-			add(d[0], d[1], c.Layers)
+		index[s.String()] = len(operands)
+		operands = append(operands, tensors.FromFlatDataAndDimensions(data, s.Dimensions...))
+		return len(operands) - 1
+	}
+	args := make([][2]int, len(products))
+	for i, p := range products {
+		args[i] = [2]int{operand(p.LHS), operand(p.RHS)}
+		flops += p.FLOPs()
+	}
+	exec, err := graph.NewExec(m.Backend(), func(inputs []*graph.Node) []*graph.Node {
+		out := make([]*graph.Node, len(products))
+		for i, p := range products {
+			out[i] = p.Build(inputs[args[i][0]], inputs[args[i][1]])
 		}
-		add(c.Dim, c.Vocab, 1)
-		return total
+		return out
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer exec.Finalize()
-	seed := tensors.FromScalar(float32(0.5))
+	in := make([]any, len(operands))
+	for i, t := range operands {
+		in[i] = t
+	}
 	run := func() error {
-		out, err := exec.Exec(seed)
-		if err == nil {
-			for _, o := range out {
-				o.FinalizeAll()
-			}
+		out, err := exec.Exec(in...)
+		for _, o := range out {
+			o.FinalizeAll()
 		}
 		return err
 	}
 	if err := run(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var best time.Duration
 	for i := range 3 {
 		start := time.Now()
 		if err := run(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if d := time.Since(start); i == 0 || d < best {
 			best = d
 		}
 	}
-	return flops / best.Seconds() / 1e9, nil
+	return best.Seconds(), flops, nil
+}
+
+// stepProducts returns the products of a training step's forward and
+// backward pass: the loss of a micro-batch of the model with the adapter,
+// and its gradient with respect to the adapter's variables.
+func stepProducts(m *llama.Model, a *lora.Adapter, c Config) ([]llama.ProductShape, error) {
+	adapted := m.WithAdapter(a)
+	var products []llama.ProductShape
+	exec, err := mlctx.NewExec(m.Backend(), m.Context(), func(ctx *mlctx.Context, tokens, targets *graph.Node) *graph.Node {
+		g := tokens.Graph()
+		weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
+		loss, _ := adapted.LossSumGraph(ctx, tokens, nil, targets, weights)
+		var wrt []*graph.Node
+		for v := range ctx.IterVariables() {
+			if v.Trainable && v.InUseByGraph(g) {
+				wrt = append(wrt, v.ValueGraph(g))
+			}
+		}
+		products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
+		return loss
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer exec.Finalize()
+	ids := tensors.FromShape(shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq))
+	if err := exec.PreCompile(ids, ids); err != nil {
+		return nil, err
+	}
+	if len(products) == 0 {
+		err = fmt.Errorf("bench: the step has no products")
+	}
+	return products, err
 }
 
 type discard struct{}

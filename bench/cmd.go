@@ -76,9 +76,11 @@ func row(w io.Writer, r Result, golora *Result) {
 	if r.GFLOPs > 0 {
 		gflops = fmt.Sprintf("%.1f", r.GFLOPs)
 	}
-	if r.RawGFLOPs > 0 {
+	if r.RawS > 0 {
+		// The share of the step its products would take at the backend's
+		// own speed on them.
 		raw = fmt.Sprintf("%.1f", r.RawGFLOPs)
-		eff = fmt.Sprintf("%.0f%%", 100*r.GFLOPs/r.RawGFLOPs)
+		eff = fmt.Sprintf("%.0f%%", 100*r.RawS/r.StepS)
 	}
 	fmt.Fprintf(w, "%s\t%s\t%.0f\t%.3f s\t%.3f–%.3f s\t%.0f MiB\t%s\t%s\t%s\t%s\n", r.Config, r.Backend, r.TokensPerS, r.StepS, r.StepMinS, r.StepMaxS,
 		float64(r.PeakRSS)/(1<<20), gflops, raw, eff, ratio)

@@ -176,3 +176,65 @@ func dotVJP(node *Node, vjps []*Node, _ shapes.Shape) []*Node {
 		return []*Node{Product(v, []int{1}, nil, rhs, []int{1}, nil), Product(lhs, []int{0}, nil, v, []int{0}, nil)}
 	}
 }
+
+// ProductShape is one matrix product of a graph: its operands' shapes and
+// its contracting and batch axes, as Product takes them.
+type ProductShape struct {
+	LHS, RHS                 shapes.Shape
+	LHSContracting, LHSBatch []int
+	RHSContracting, RHSBatch []int
+}
+
+// FLOPs returns the product's floating-point operations: two per
+// multiply-add.
+func (p ProductShape) FLOPs() float64 {
+	n := 2.0
+	for _, d := range p.LHS.Dimensions {
+		n *= float64(d)
+	}
+	for a, d := range p.RHS.Dimensions {
+		if !slices.Contains(p.RHSContracting, a) && !slices.Contains(p.RHSBatch, a) {
+			n *= float64(d)
+		}
+	}
+	return n
+}
+
+// Build builds the product on operands lhs and rhs of the recorded shapes.
+func (p ProductShape) Build(lhs, rhs *Node) *Node {
+	return Product(lhs, p.LHSContracting, p.LHSBatch, rhs, p.RHSContracting, p.RHSBatch)
+}
+
+// ProductsOf returns every product made with Product (those of the forward
+// pass and those of their gradients) that outputs depend on, in the order of
+// the graph. Products built but not needed by outputs (the gradient of a
+// frozen weight) are left out: no backend computes them.
+func ProductsOf(outputs ...*Node) []ProductShape {
+	seen := map[*Node]bool{}
+	var needed []*Node
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, in := range n.Inputs() {
+			visit(in)
+		}
+		needed = append(needed, n)
+	}
+	for _, o := range outputs {
+		visit(o)
+	}
+	var out []ProductShape
+	for _, n := range needed {
+		axes, ok := productAxesOf(n)
+		if !ok {
+			continue
+		}
+		in := n.Inputs()
+		out = append(out, ProductShape{LHS: in[0].Shape(), RHS: in[1].Shape(),
+			LHSContracting: axes.lc, LHSBatch: axes.lb, RHSContracting: axes.rc, RHSBatch: axes.rb})
+	}
+	return out
+}

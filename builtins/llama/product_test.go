@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends/simplego"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -28,7 +27,7 @@ func randomTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
 // unusual orders, and checks that it never builds a node larger than the
 // operands and the output.
 func TestProductGradient(t *testing.T) {
-	backend, err := simplego.New(simplegoDefaults)
+	backend, err := newSimplego(simplegoDefaults)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +88,7 @@ func TestProductGradient(t *testing.T) {
 // TestDotGradient checks the replacement gradient of Dot against the stock
 // gradient of the equivalent DotGeneral.
 func TestDotGradient(t *testing.T) {
-	backend, err := simplego.New(simplegoDefaults)
+	backend, err := newSimplego(simplegoDefaults)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,5 +115,33 @@ func TestDotGradient(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestProductsOf checks that ProductsOf finds the products an output needs,
+// with their shapes and FLOPs, and leaves out a gradient no output needs.
+func TestProductsOf(t *testing.T) {
+	backend, err := newSimplego(simplegoDefaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []ProductShape
+	e := MustNewExec(backend, func(x, w *Node) []*Node {
+		y := Product(x, []int{2}, nil, w, []int{1}, nil) // [2,3,5]·[4,5]ᵀ → [2,3,4]
+		loss := ReduceAllSum(Mul(y, y))
+		dx := Gradient(loss, x, w)[0] // The gradient of w is built, but no output needs it.
+		found = ProductsOf(loss, dx)
+		return []*Node{loss, dx}
+	})
+	rng := rand.New(rand.NewPCG(7, 8))
+	e.MustExec(randomTensor(rng, 2, 3, 5), randomTensor(rng, 4, 5))
+	if len(found) != 2 {
+		t.Fatalf("found %d products, want the forward one and the input's gradient: %+v", len(found), found)
+	}
+	if f := found[0]; f.LHS.String() != "(Float32)[2 3 5]" || f.RHS.String() != "(Float32)[4 5]" || f.FLOPs() != 2*2*3*5*4 {
+		t.Errorf("forward product %+v, %v FLOPs", f, f.FLOPs())
+	}
+	if f := found[1]; f.FLOPs() != 2*2*3*4*5 {
+		t.Errorf("gradient product %+v, %v FLOPs", f, f.FLOPs())
 	}
 }
