@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -134,6 +135,12 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	med := times[len(times)/2]
 	res := Result{Config: c.Name, Backend: "golora " + llama.Backend(), StepS: med, StepMinS: times[0], StepMaxS: times[len(times)-1],
 		TokensPerS: float64(c.MicroBatch*c.Seq) / med, GFLOPs: StepFLOPs(c) / med / 1e9}
+	// The peak memory is training's: timing the products afterwards holds
+	// all their operands and outputs at once. (Linux counts it in KiB.)
+	var u syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &u) == nil {
+		res.PeakRSS = u.Maxrss * 1024
+	}
 	var flops float64
 	res.RawS, flops, err = rawProducts(m, run.Adapter, c)
 	res.RawGFLOPs = flops / res.RawS / 1e9
