@@ -269,6 +269,7 @@ func runBench(args []string) error {
 	python := fs.String("python", os.Getenv("GOLORA_PYTHON"), "Python with torch for bench/torch_lora.py (\"\" skips it)")
 	childName := fs.String("child", "", "measure one configuration and print its result (internal)")
 	device := fs.String("torch-device", "cpu", "where PyTorch runs: cpu or cuda")
+	usePEFT := fs.Bool("peft", false, "compare with transformers + PEFT rather than bench/torch_lora.py's own model")
 	if err := fs.Parse(args); err != nil {
 		return exitError(2)
 	}
@@ -280,8 +281,8 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("golora bench: LoRA r8 on q,v, AdamW, float32, %d warm-up and %d timed steps; backend %s\n", *warmup, *steps, llama.Backend())
-	return bench.Run(ctx, os.Stdout, bench.Options{Configs: *configs, Names: fs.Args(), Warmup: *warmup, Steps: *steps, Python: *python, TorchDevice: *device, Self: self})
+	fmt.Printf("golora bench: LoRA r8 on q,v, AdamW, float32 (bfloat16 products where a configuration says so), %d warm-up and %d timed steps; backend %s\n", *warmup, *steps, llama.Backend())
+	return bench.Run(ctx, os.Stdout, bench.Options{Configs: *configs, Names: fs.Args(), Warmup: *warmup, Steps: *steps, Python: *python, TorchDevice: *device, PEFT: *usePEFT, Self: self})
 }
 
 // evaluator adapts a runtime session to the kernel's Evaluator.

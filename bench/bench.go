@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/dtypes/bfloat16"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -105,6 +106,13 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if c.DType == "bfloat16" {
+		// As PyTorch runs a model loaded in bfloat16: the products in
+		// bfloat16, the adapter and the optimizer in float32.
+		if err := m.SetComputeDType(dtypes.BFloat16); err != nil {
+			return Result{}, err
+		}
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	n := (warmup + steps) * c.MicroBatch
 	examples := make([]lora.Example, n)
@@ -171,7 +179,7 @@ func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops floa
 			data[i] = r.Float32() - 0.5
 		}
 		index[s.String()] = len(operands)
-		operands = append(operands, tensors.FromFlatDataAndDimensions(data, s.Dimensions...))
+		operands = append(operands, typedTensor(data, s))
 		return len(operands) - 1
 	}
 	args := make([][2]int, len(products))
@@ -215,6 +223,20 @@ func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops floa
 		}
 	}
 	return best.Seconds(), flops, nil
+}
+
+// typedTensor returns a tensor of shape s (float32 or bfloat16, the dtypes
+// a configuration can ask for) holding data.
+func typedTensor(data []float32, s shapes.Shape) *tensors.Tensor {
+	switch s.DType {
+	case dtypes.BFloat16:
+		v := make([]bfloat16.BFloat16, len(data))
+		for i, x := range data {
+			v[i] = bfloat16.FromFloat32(x)
+		}
+		return tensors.FromFlatDataAndDimensions(v, s.Dimensions...)
+	}
+	return tensors.FromFlatDataAndDimensions(data, s.Dimensions...)
 }
 
 // stepProducts returns the products of a training step's forward and

@@ -26,6 +26,9 @@ type Options struct {
 	Python string
 	// TorchDevice is torch_lora.py's --device: cpu (default) or cuda.
 	TorchDevice string
+	// PEFT measures transformers + PEFT (torch_lora.py --peft) instead of
+	// torch_lora.py's own model.
+	PEFT bool
 	// Self is the golora binary, which measures each configuration in a
 	// child process of its own so that its peak memory is its own.
 	Self string
@@ -54,8 +57,12 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 			if device == "" {
 				device = "cpu"
 			}
-			torch, err := child(ctx, opts.Python, []string{filepath.Join(filepath.Dir(opts.Configs), "torch_lora.py"), c.Name,
-				"--warmup", fmt.Sprint(opts.Warmup), "--steps", fmt.Sprint(opts.Steps), "--device", device})
+			args := []string{filepath.Join(filepath.Dir(opts.Configs), "torch_lora.py"), c.Name,
+				"--warmup", fmt.Sprint(opts.Warmup), "--steps", fmt.Sprint(opts.Steps), "--device", device, "--configs", opts.Configs}
+			if opts.PEFT {
+				args = append(args, "--peft")
+			}
+			torch, err := child(ctx, opts.Python, args)
 			if err != nil {
 				fmt.Fprintf(tw, "%s\tPyTorch: %v\n", c.Name, err)
 				continue

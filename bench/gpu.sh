@@ -19,7 +19,7 @@ case "$name" in
 *H200*) peak=989e12 ;;
 *) peak=0 ;;
 esac
-# golora computes in float32 (its model has no bfloat16 path yet); PyTorch
-# runs the config's bfloat16: the comparison says so.
-GOMLX_BACKEND="xla:$plugin" ./golora bench --python python3 --torch-device cuda --warmup 3 --steps 10 gpu-1b | tee /tmp/gpu-bench.txt
+# gpu-1b says bfloat16: golora runs the model's products in bfloat16
+# (Model.SetComputeDType), transformers + PEFT run the model in bfloat16.
+GOMLX_BACKEND="xla:$plugin" ./golora bench --python python3 --torch-device cuda --peft --warmup 3 --steps 10 gpu-1b | tee /tmp/gpu-bench.txt
 echo "MFU = the GFLOP/s column / $(python3 -c "print($peak/1e9)") GFLOP/s (the card's dense bf16 peak)"

@@ -7,7 +7,11 @@ config says so): the shapes and the initialisation of golora's benchmark
 (bench/configs.json). It prints one JSON object per config with tokens/s, the
 median and spread of the step time, and the process's peak RSS.
 
-    python bench/torch_lora.py CONFIG_NAME [--steps N] [--warmup N] [--device cpu|cuda]
+    python bench/torch_lora.py CONFIG_NAME [--steps N] [--warmup N] [--device cpu|cuda] [--peft]
+
+With --peft the model is transformers' LlamaForCausalLM of the same shapes with
+PEFT's LoRA (same rank, alpha and modules) instead of the model written here:
+what a PyTorch user would run, and what golora is compared with on a GPU.
 """
 import argparse
 import json
@@ -104,18 +108,42 @@ class Model(nn.Module):
         return F.linear(rms(x, self.norm), self.head)
 
 
+def peft_model(c, device, dtype):
+    """transformers' LLaMA of the config's shapes, random weights, with PEFT's LoRA."""
+    import peft
+    import transformers
+    cfg = transformers.LlamaConfig(
+        hidden_size=c["dim"], intermediate_size=c["hidden"], num_hidden_layers=c["layers"],
+        num_attention_heads=c["heads"], num_key_value_heads=c["kv_heads"], vocab_size=c["vocab"],
+        max_position_embeddings=max(c["seq"], 512), rms_norm_eps=1e-5, rope_theta=10000.0,
+        tie_word_embeddings=False)
+    with torch.device(device):  # Initialise where it runs: a 1B model takes long on a CPU.
+        model = transformers.LlamaForCausalLM(cfg).to(dtype)
+    lora = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"])
+    model = peft.get_peft_model(model, lora)
+    name = f"peft {peft.__version__}, transformers {transformers.__version__}, pytorch {torch.__version__}"
+    return model, name
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("config")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--configs", default=os.path.join(HERE, "configs.json"))
+    ap.add_argument("--peft", action="store_true", help="transformers + PEFT instead of the model written here")
     args = ap.parse_args()
-    configs = {c["name"]: c for c in json.load(open(os.path.join(HERE, "configs.json")))["configs"]}
+    configs = {c["name"]: c for c in json.load(open(args.configs))["configs"]}
     c = configs[args.config]
     dtype = torch.bfloat16 if c.get("dtype") == "bfloat16" else torch.float32
     torch.manual_seed(0)
-    model = Model(c).to(args.device, dtype)
+    if args.peft:
+        model, name = peft_model(c, args.device, dtype)
+        forward = lambda ids: model(input_ids=ids).logits
+    else:
+        model, name = Model(c).to(args.device, dtype), f"pytorch {torch.__version__}"
+        forward = model
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=3e-4)
     b, s = c["micro_batch"], c["seq"]
@@ -125,7 +153,7 @@ def main():
         if args.device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()
-        logits = model(ids)
+        logits = forward(ids)
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, c["vocab"]).float(), ids[:, 1:].reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -137,9 +165,9 @@ def main():
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    json.dump({"config": c["name"], "backend": f"pytorch {torch.__version__} {args.device}, {torch.get_num_threads()} threads",
+    json.dump({"config": c["name"], "backend": f"{name} {args.device}, {torch.get_num_threads()} threads",
                "tokens_per_s": b * s / med, "step_s": med, "step_min_s": min(times), "step_max_s": max(times),
-               "peak_rss_bytes": peak, "loss": float(loss)}, sys.stdout)
+               "peak_rss_bytes": peak, "loss": loss.item()}, sys.stdout)
     print()
 
 

@@ -79,7 +79,7 @@ func (f AdapterFunc) Adapt(ctx *context.Context, l Linear, x, y *Node) *Node { r
 // Forward and Gradients. Its compiled graphs are its own.
 func (m *Model) WithAdapter(a Adapter) *Model {
 	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, ctx: m.ctx,
-		weights: m.weights, adapter: a, tok: m.tok, tokErr: m.tokErr, execs: map[string]*context.Exec{}}
+		weights: m.weights, adapter: a, tok: m.tok, tokErr: m.tokErr, compute: m.compute, execs: map[string]*context.Exec{}}
 }
 
 // Adapter returns the adapter the model applies, or nil.

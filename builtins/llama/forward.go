@@ -48,7 +48,7 @@ func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weight
 	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
 	h := m.hidden(ctx, tokens, positions, att)
 	head := m.weights[m.headName()]
-	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks())
+	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.computeDType())
 }
 
 // lossChunks is the number of chunks of rows headLoss splits the logits
@@ -112,7 +112,7 @@ func (m *Model) hidden(ctx *context.Context, tokens, positions *Node, att attent
 // head maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab]
 // with lm_head, or the embedding matrix when they are tied.
 func (m *Model) head(x *Node) *Node {
-	return Product(x, []int{-1}, nil, m.weight(x.Graph(), m.headName()), []int{1}, nil)
+	return m.computeDType().product(x, []int{-1}, m.weight(x.Graph(), m.headName()), []int{1})
 }
 
 // headName is the name of the LM head's weight: lm_head's, or the embedding
@@ -147,7 +147,7 @@ func (m *Model) block(ctx *context.Context, layer int, x *Node, r rope, att atte
 
 // linear applies module l to x [batch, seq, In], then the adapter.
 func (m *Model) linear(ctx *context.Context, l Linear, x *Node) *Node {
-	y := Product(x, []int{-1}, nil, m.weight(x.Graph(), l.Name()+".weight"), []int{1}, nil)
+	y := m.computeDType().product(x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
 	if m.adapter != nil {
 		y = m.adapter.Adapt(ctx, l, x, y)
 	}

@@ -34,8 +34,9 @@ import (
 // headLoss returns the weighted sum of the negative log-likelihoods of the
 // targets [batch, seq] under the logits h·wᵀ (h [batch, seq, hidden], w
 // [vocab, hidden]) and the sum of the weights [batch, seq]. The gradient
-// reaches w only when wantW is set (the head is trained).
-func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int) (sum, count *Node) {
+// reaches w only when wantW is set (the head is trained). The products run
+// in dtype dt.
+func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt computeDType) (sum, count *Node) {
 	g := h.Graph()
 	dims := h.Shape().Dimensions
 	b, s, d := dims[0], dims[1], dims[2]
@@ -63,7 +64,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int) (sum, 
 			c.h, c.w = StopGradient(Slice(hFlat, AxisRange(lo, hi))), Slice(wt, AxisRange(lo, hi))
 			t = Slice(tgt, AxisRange(lo, hi))
 		}
-		logits := Product(c.h, []int{1}, nil, ws, []int{1}, nil) // [rows, vocab]
+		logits := dt.product(c.h, []int{1}, ws, []int{1}) // [rows, vocab]
 		top := ReduceAndKeep(logits, ReduceMax, -1)
 		c.e = Exp(Sub(logits, top))
 		c.z = ReduceAndKeep(c.e, ReduceSum, -1)
@@ -80,7 +81,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int) (sum, 
 	hc := IdentityWithCustomGradient(h, func(_, v *Node) *Node {
 		grads := make([]*Node, len(parts))
 		for i, c := range parts {
-			grads[i] = Mul(Product(c.e, []int{1}, nil, ws, []int{0}, nil), scale(c)) // [rows, hidden]
+			grads[i] = Mul(dt.product(c.e, []int{1}, ws, []int{0}), scale(c)) // [rows, hidden]
 		}
 		grad := Sub(concatRows(grads), Mul(Gather(ws, tgt), wt))
 		return Mul(Reshape(grad, b, s, d), v)
@@ -90,7 +91,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int) (sum, 
 		wc := IdentityWithCustomGradient(w, func(_, v *Node) *Node {
 			var grad *Node
 			for _, c := range parts {
-				part := Product(c.e, []int{0}, nil, Mul(c.h, scale(c)), []int{0}, nil) // [vocab, hidden]
+				part := dt.product(c.e, []int{0}, Mul(c.h, scale(c)), []int{0}) // [vocab, hidden]
 				if grad == nil {
 					grad = part
 				} else {

@@ -36,6 +36,7 @@ type Model struct {
 	tokErr  error // Why tok is nil.
 
 	mu       sync.Mutex
+	compute  dtypes.DType             // The frozen products' dtype; see SetComputeDType.
 	execs    map[string]*context.Exec // Compiled entry points, built on first use.
 	compiled cmem.Compilations        // The graphs that have run; see run.
 }
@@ -311,6 +312,9 @@ func (m *Model) summary() [][]string {
 		{"memory", fmt.Sprintf("%.1f MiB in float32 (stored as %s)", float64(m.MemoryBytes())/(1<<20), c.DType)},
 		{"backend", m.choice.String()},
 		{"tokenizer", tok},
+	}
+	if dt := m.ComputeDType(); dt != dtypes.Float32 {
+		rows = append(rows, []string{"products", fmt.Sprintf("in %s", dt)})
 	}
 	if m.adapter != nil {
 		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})

@@ -117,7 +117,7 @@ func (m *Model) Save(dir, dtype string) (err error) {
 func (m *Model) Copy() (c *Model, err error) {
 	defer recoverTo(&err, "copy")
 	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, ctx: context.New().Checked(false),
-		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}, tok: m.tok, tokErr: m.tokErr}
+		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute}
 	for _, name := range m.WeightNames() {
 		v := m.weights[name]
 		t, err := v.Value()

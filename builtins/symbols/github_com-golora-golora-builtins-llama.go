@@ -26,6 +26,7 @@ func init() {
 		"ParseConfig":         reflect.ValueOf(llama.ParseConfig),
 		"PerplexityMethod":    reflect.ValueOf(constant.MakeFromLiteral("\"strided sliding windows (Hugging Face perplexity guide): windows of max_length tokens moved by stride, only tokens no earlier window scored are scored, PPL = exp(token-weighted mean negative log-likelihood)\"", token.STRING, 0)),
 		"Product":             reflect.ValueOf(llama.Product),
+		"ProductsOf":          reflect.ValueOf(llama.ProductsOf),
 		"ReadConfig":          reflect.ValueOf(llama.ReadConfig),
 
 		// type definitions
@@ -39,6 +40,7 @@ func init() {
 		"Model":            reflect.ValueOf((*llama.Model)(nil)),
 		"Output":           reflect.ValueOf((*llama.Output)(nil)),
 		"PerplexityResult": reflect.ValueOf((*llama.PerplexityResult)(nil)),
+		"ProductShape":     reflect.ValueOf((*llama.ProductShape)(nil)),
 		"RopeScaling":      reflect.ValueOf((*llama.RopeScaling)(nil)),
 
 		// interface wrapper definitions
