@@ -42,7 +42,9 @@
 // product with a constant signed permutation (rope.go), RMSNorm divides by
 // Sqrt (Rsqrt has no gradient), the KV cache is written with a one-hot Where
 // (generate.go). Every matrix product goes through Product, whose gradient
-// is made of products instead of GoMLX's broadcast-and-reduce (product.go).
+// is made of products instead of GoMLX's broadcast-and-reduce (product.go);
+// the LM head and the cross entropy give their gradients as one unit, so
+// that the logits' gradient is never materialised (loss.go).
 // simplego runs with unbounded workers, because its default pool deadlocks
 // on two cores (backend.go). A GoMLX context panics with "variable already
 // exists" when a graph that creates variables (an adapter's, an
