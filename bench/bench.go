@@ -15,7 +15,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
@@ -154,7 +153,6 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	if err != nil {
 		// The step's figures stand without the products' own.
 		fmt.Fprintf(os.Stderr, "golora bench %s: timing the step's products alone: %v\n", c.Name, err)
-		res.RawS = 0
 		return res, nil
 	}
 	res.RawGFLOPs = flops / res.RawS / 1e9
@@ -283,35 +281,32 @@ func typedTensor(data []float32, s shapes.Shape) *tensors.Tensor {
 
 // stepProducts returns the products of a training step's forward and
 // backward pass: the loss of a micro-batch of the model with the adapter,
-// and its gradient with respect to the adapter's variables.
-func stepProducts(m *llama.Model, a *lora.Adapter, c Config) ([]llama.ProductShape, error) {
-	adapted := m.WithAdapter(a)
-	var products []llama.ProductShape
-	exec, err := mlctx.NewExec(m.Backend(), m.Context(), func(ctx *mlctx.Context, tokens, targets *graph.Node) *graph.Node {
-		g := tokens.Graph()
-		weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
-		loss, _ := adapted.LossSumGraph(ctx, tokens, nil, targets, weights)
-		var wrt []*graph.Node
-		for v := range ctx.IterVariables() {
-			if v.Trainable && v.InUseByGraph(g) {
-				wrt = append(wrt, v.ValueGraph(g))
-			}
+// and its gradient with respect to the adapter's variables. The graph is
+// built, not compiled.
+func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.ProductShape, err error) {
+	g := graph.NewGraph(m.Backend(), "step products")
+	defer g.Finalize()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bench: building the step: %v", r)
 		}
-		products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
-		return loss
-	})
-	if err != nil {
-		return nil, err
+	}()
+	ctx := m.Context()
+	ids := shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq)
+	tokens, targets := graph.Parameter(g, "tokens", ids), graph.Parameter(g, "targets", ids)
+	weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
+	loss, _ := m.WithAdapter(a).LossSumGraph(ctx, tokens, nil, targets, weights)
+	var wrt []*graph.Node
+	for v := range ctx.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			wrt = append(wrt, v.ValueGraph(g))
+		}
 	}
-	defer exec.Finalize()
-	ids := tensors.FromShape(shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq))
-	if err := exec.PreCompile(ids, ids); err != nil {
-		return nil, err
-	}
+	products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
 	if len(products) == 0 {
-		err = fmt.Errorf("bench: the step has no products")
+		return nil, fmt.Errorf("bench: the step has no products")
 	}
-	return products, err
+	return products, nil
 }
 
 type discard struct{}

@@ -6,7 +6,8 @@
 //
 // Load reads a Hugging Face model folder (config.json, model.safetensors or
 // a sharded index; F32, F16 or BF16 weights) into float32 variables of a
-// GoMLX context. The model computes in float32, on simplego (pure Go) by
+// GoMLX context. The model computes in float32 (its products in bfloat16
+// after SetComputeDType, for a GPU), on simplego (pure Go) by
 // default or on XLA when GOMLX_BACKEND names it and its PJRT plugin is
 // installed (see Backend).
 //

@@ -29,24 +29,13 @@ func (m *Model) SetComputeDType(dt dtypes.DType) error {
 }
 
 // ComputeDType returns the dtype of the model's products with its weights.
-func (m *Model) ComputeDType() dtypes.DType { return dtypes.DType(m.computeDType()) }
+func (m *Model) ComputeDType() dtypes.DType { return m.compute }
 
-// computeDType is a dtype in which products run.
-type computeDType dtypes.DType
-
-func (m *Model) computeDType() computeDType {
-	if m.compute == dtypes.InvalidDType {
-		return computeDType(dtypes.Float32)
-	}
-	return computeDType(m.compute)
-}
-
-// product is Product(x, xContracting, nil, w, wContracting, nil) with both
+// productIn is Product(x, xContracting, nil, w, wContracting, nil) with both
 // operands converted to dt and the result converted back to x's dtype.
-func (dt computeDType) product(x *Node, xContracting []int, w *Node, wContracting []int) *Node {
-	d := dtypes.DType(dt)
-	if x.DType() == d && w.DType() == d {
+func productIn(dt dtypes.DType, x *Node, xContracting []int, w *Node, wContracting []int) *Node {
+	if x.DType() == dt && w.DType() == dt {
 		return Product(x, xContracting, nil, w, wContracting, nil)
 	}
-	return ConvertDType(Product(ConvertDType(x, d), xContracting, nil, ConvertDType(w, d), wContracting, nil), x.DType())
+	return ConvertDType(Product(ConvertDType(x, dt), xContracting, nil, ConvertDType(w, dt), wContracting, nil), x.DType())
 }

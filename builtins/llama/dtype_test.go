@@ -3,7 +3,6 @@ package llama
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -13,36 +12,27 @@ import (
 // the loss and the gradients move by bfloat16's rounding, no more, and they
 // do move, so the products did run in bfloat16.
 func TestComputeBFloat16(t *testing.T) {
-	_, e := testModel(t, "gqa")
-	m, err := Load(filepath.Join("testdata", "models", "gqa")) // Own copy: it becomes trainable.
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetTrainable(true)
+	m, e := trainableTestModel(t, "gqa")
 	batch := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}
-	ctx := context.Background()
-	out32, err := m.Forward(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
+	run := func() (Output, float64, map[string][]float32) {
+		out, err := m.Forward(context.Background(), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss, grads, err := m.Gradients(context.Background(), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, loss, grads
 	}
-	_, grads32, err := m.Gradients(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out32, _, grads32 := run()
 	if err := m.SetComputeDType(dtypes.Int32); err == nil {
 		t.Error("SetComputeDType(Int32) accepted")
 	}
 	if err := m.SetComputeDType(dtypes.BFloat16); err != nil {
 		t.Fatal(err)
 	}
-	out16, err := m.Forward(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss16, grads16, err := m.Gradients(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out16, loss16, grads16 := run()
 	lw, ls := 0.0, 0.0
 	for i, v := range out32.Logits {
 		lw = math.Max(lw, math.Abs(float64(out16.Logits[i]-v)))

@@ -21,10 +21,17 @@ const maskedBias = -1e30
 // (float32). Positions count from 0 in every row, so padding goes on the
 // right. The model's adapter, if any, is applied to every linear module.
 func (m *Model) LogitsGraph(ctx *context.Context, tokens, mask *Node) *Node {
+	return m.head(m.selfHidden(ctx, tokens, mask))
+}
+
+// selfHidden runs the model over tokens [batch, seq] attending to
+// themselves, positions from 0, and returns the final hidden states [batch,
+// seq, hidden].
+func (m *Model) selfHidden(ctx *context.Context, tokens, mask *Node) *Node {
 	seq := tokens.Shape().Dimensions[1]
 	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
 	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
-	return m.head(m.hidden(ctx, tokens, positions, att))
+	return m.hidden(ctx, tokens, positions, att)
 }
 
 // LossGraph builds the mean cross entropy of the model's next-token
@@ -43,12 +50,9 @@ func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *
 // adds the sums of several micro-batches and divides once, so that every
 // scored token of an optimizer step weighs the same.
 func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weights *Node) (sum, count *Node) {
-	seq := tokens.Shape().Dimensions[1]
-	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
-	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
-	h := m.hidden(ctx, tokens, positions, att)
+	h := m.selfHidden(ctx, tokens, mask)
 	head := m.weights[m.headName()]
-	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.computeDType())
+	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
 }
 
 // lossChunks is the number of chunks of rows headLoss splits the logits
@@ -112,7 +116,7 @@ func (m *Model) hidden(ctx *context.Context, tokens, positions *Node, att attent
 // head maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab]
 // with lm_head, or the embedding matrix when they are tied.
 func (m *Model) head(x *Node) *Node {
-	return m.computeDType().product(x, []int{-1}, m.weight(x.Graph(), m.headName()), []int{1})
+	return productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), m.headName()), []int{1})
 }
 
 // headName is the name of the LM head's weight: lm_head's, or the embedding
@@ -147,7 +151,7 @@ func (m *Model) block(ctx *context.Context, layer int, x *Node, r rope, att atte
 
 // linear applies module l to x [batch, seq, In], then the adapter.
 func (m *Model) linear(ctx *context.Context, l Linear, x *Node) *Node {
-	y := m.computeDType().product(x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
+	y := productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
 	if m.adapter != nil {
 		y = m.adapter.Adapt(ctx, l, x, y)
 	}

@@ -108,7 +108,7 @@ func (m *Model) GenerateIDs(ctx context.Context, prompt []int, opts GenOptions, 
 		for _, t := range caches {
 			args = append(args, t)
 		}
-		out, err := m.run(step, args...)
+		out, err := m.compiled.Exec(step, args...)
 		if err != nil {
 			return ids, fmt.Errorf("llama: generate: %w", err)
 		}
@@ -140,7 +140,7 @@ func (m *Model) prefill(prompt []int, capacity int) ([]float32, []*tensors.Tenso
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := m.run(exec, tensors.FromFlatDataAndDimensions(padded, 1, len(padded)), tensors.FromScalar(int32(len(prompt)-1)))
+	out, err := m.compiled.Exec(exec, tensors.FromFlatDataAndDimensions(padded, 1, len(padded)), tensors.FromScalar(int32(len(prompt)-1)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("llama: generate: prompt: %w", err)
 	}

@@ -110,13 +110,20 @@ func TestLogitsAndLossMatchTransformers(t *testing.T) {
 	}
 }
 
-func TestGradientsMatchTorch(t *testing.T) {
-	_, e := testModel(t, "gqa")
-	m, err := Load(filepath.Join("testdata", "models", "gqa")) // Own copy: it becomes trainable.
+// trainableTestModel loads a test model of its own, every weight
+// trainable, with transformers' expected values.
+func trainableTestModel(t *testing.T, name string) (*Model, expected) {
+	_, e := testModel(t, name)
+	m, err := Load(filepath.Join("testdata", "models", name)) // Not the shared copy.
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.SetTrainable(true)
+	return m, e
+}
+
+func TestGradientsMatchTorch(t *testing.T) {
+	m, e := trainableTestModel(t, "gqa")
 	loss, grads, err := m.Gradients(context.Background(), Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels})
 	if err != nil {
 		t.Fatal(err)

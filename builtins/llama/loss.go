@@ -36,7 +36,7 @@ import (
 // [vocab, hidden]) and the sum of the weights [batch, seq]. The gradient
 // reaches w only when wantW is set (the head is trained). The products run
 // in dtype dt.
-func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt computeDType) (sum, count *Node) {
+func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt dtypes.DType) (sum, count *Node) {
 	g := h.Graph()
 	dims := h.Shape().Dimensions
 	b, s, d := dims[0], dims[1], dims[2]
@@ -64,7 +64,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt com
 			c.h, c.w = StopGradient(Slice(hFlat, AxisRange(lo, hi))), Slice(wt, AxisRange(lo, hi))
 			t = Slice(tgt, AxisRange(lo, hi))
 		}
-		logits := dt.product(c.h, []int{1}, ws, []int{1}) // [rows, vocab]
+		logits := productIn(dt, c.h, []int{1}, ws, []int{1}) // [rows, vocab]
 		top := ReduceAndKeep(logits, ReduceMax, -1)
 		c.e = Exp(Sub(logits, top))
 		c.z = ReduceAndKeep(c.e, ReduceSum, -1)
@@ -81,7 +81,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt com
 	hc := IdentityWithCustomGradient(h, func(_, v *Node) *Node {
 		grads := make([]*Node, len(parts))
 		for i, c := range parts {
-			grads[i] = Mul(dt.product(c.e, []int{1}, ws, []int{0}), scale(c)) // [rows, hidden]
+			grads[i] = Mul(productIn(dt, c.e, []int{1}, ws, []int{0}), scale(c)) // [rows, hidden]
 		}
 		grad := Sub(concatRows(grads), Mul(Gather(ws, tgt), wt))
 		return Mul(Reshape(grad, b, s, d), v)
@@ -91,7 +91,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt com
 		wc := IdentityWithCustomGradient(w, func(_, v *Node) *Node {
 			var grad *Node
 			for _, c := range parts {
-				part := dt.product(c.e, []int{0}, Mul(c.h, scale(c)), []int{0}) // [vocab, hidden]
+				part := productIn(dt, c.e, []int{0}, Mul(c.h, scale(c)), []int{0}) // [vocab, hidden]
 				if grad == nil {
 					grad = part
 				} else {

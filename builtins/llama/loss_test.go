@@ -1,11 +1,11 @@
 package llama
 
 import (
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -35,7 +35,7 @@ func TestHeadLossGradient(t *testing.T) {
 			if chunks == 0 {
 				sum, count = crossEntropySum(Product(h, []int{-1}, nil, w, []int{1}, nil), targets, weights)
 			} else {
-				sum, count = headLoss(h, w, true, targets, weights, chunks, computeDType(dtypes.Float32))
+				sum, count = headLoss(h, w, true, targets, weights, chunks, dtypes.Float32)
 			}
 			loss := MulScalar(sum, 0.37) // An upstream gradient other than 1.
 			return append([]*Node{sum, count}, Gradient(loss, h, w)...)

@@ -38,7 +38,7 @@ type Model struct {
 	mu       sync.Mutex
 	compute  dtypes.DType             // The frozen products' dtype; see SetComputeDType.
 	execs    map[string]*context.Exec // Compiled entry points, built on first use.
-	compiled cmem.Compilations        // The graphs that have run; see run.
+	compiled cmem.Compilations        // Runs the execs; see package cmem.
 }
 
 // The Hugging Face names of the model's tensors.
@@ -96,7 +96,7 @@ func newModel(cfg Config, dir string) (*Model, error) {
 	// first time, instead of panicking with "variable already exists".
 	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New().Checked(false),
 		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{},
-		tokErr: errors.New("none loaded")}, nil
+		compute: dtypes.Float32, tokErr: errors.New("none loaded")}, nil
 }
 
 // namedShape is the name and expected shape of one weight.

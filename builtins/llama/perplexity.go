@@ -87,7 +87,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 		if err != nil {
 			return res, err
 		}
-		out, err := m.run(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
+		out, err := m.compiled.Exec(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
 		if err != nil {
 			return res, fmt.Errorf("llama: perplexity: window %d: %w", res.Windows, err)
 		}

@@ -124,7 +124,7 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 	if err != nil {
 		return Output{}, err
 	}
-	res, err := m.run(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
+	res, err := m.compiled.Exec(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return Output{}, fmt.Errorf("llama: forward: %w", err)
 	}
@@ -169,7 +169,7 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if err != nil {
 		return 0, nil, err
 	}
-	res, err := m.run(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
+	res, err := m.compiled.Exec(exec, in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return 0, nil, fmt.Errorf("llama: gradients: %w", err)
 	}
@@ -206,18 +206,6 @@ func (m *Model) exec(name string, fn any) (*mlctx.Exec, error) {
 	}
 	m.execs[name] = e
 	return e, nil
-}
-
-// run executes exec with args. An execution that compiled a graph then
-// hands the compiler's garbage back to the system (see package cmem).
-func (m *Model) run(exec *mlctx.Exec, args ...any) ([]*tensors.Tensor, error) {
-	res, g, err := exec.ExecWithGraph(args...)
-	if err == nil {
-		m.mu.Lock()
-		m.compiled.Ran(g)
-		m.mu.Unlock()
-	}
-	return res, err
 }
 
 // recoverTo turns a panic of graph code into an error in *err.

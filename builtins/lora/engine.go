@@ -41,7 +41,7 @@ type engine struct {
 	m, v   []*mlctx.Variable // first and second moments (Adam)
 	rng    *mlctx.Variable   // dropout state, or nil
 
-	compiled cmem.Compilations // hands compilers' garbage back to the system
+	compiled cmem.Compilations // runs the execs; see package cmem
 
 	optimizer   string
 	weightDecay float64
@@ -78,7 +78,9 @@ func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names
 	return e, nil
 }
 
-func (e *engine) accumulateGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+// lossGraph builds a training micro-batch's loss sum and count, and the
+// gradient of the sum with respect to each parameter.
+func (e *engine) lossGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node, grads []*graph.Node) {
 	g := tokens.Graph()
 	ctx.SetTraining(g, true)
 	sum, count = e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
@@ -86,7 +88,13 @@ func (e *engine) accumulateGraph(ctx *mlctx.Context, tokens, mask, targets, weig
 	for i, p := range e.params {
 		wrt[i] = p.ValueGraph(g)
 	}
-	for i, grad := range graph.Gradient(sum, wrt...) {
+	return sum, count, graph.Gradient(sum, wrt...)
+}
+
+func (e *engine) accumulateGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+	sum, count, grads := e.lossGraph(ctx, tokens, mask, targets, weights)
+	g := tokens.Graph()
+	for i, grad := range grads {
 		e.acc[i].SetValueGraph(graph.Add(e.acc[i].ValueGraph(g), grad))
 	}
 	return sum, count
@@ -116,15 +124,8 @@ func (e *engine) applyGraph(ctx *mlctx.Context, lr, invCount, stepSize, bc2Sqrt 
 func (e *engine) stepGraph(ctx *mlctx.Context, inputs []*graph.Node) []*graph.Node {
 	tokens, mask, targets, weights := inputs[0], inputs[1], inputs[2], inputs[3]
 	lr, stepSize, bc2Sqrt := inputs[4], inputs[5], inputs[6]
-	g := tokens.Graph()
-	ctx.SetTraining(g, true)
-	sum, count := e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
-	wrt := make([]*graph.Node, len(e.params))
-	for i, p := range e.params {
-		wrt[i] = p.ValueGraph(g)
-	}
-	inv := graph.Inverse(graph.Max(count, graph.ScalarOne(g, dtypes.Float32)))
-	grads := graph.Gradient(sum, wrt...)
+	sum, count, grads := e.lossGraph(ctx, tokens, mask, targets, weights)
+	inv := graph.Inverse(graph.Max(count, graph.ScalarOne(tokens.Graph(), dtypes.Float32)))
 	for i := range grads {
 		grads[i] = graph.Mul(grads[i], inv)
 	}
@@ -183,16 +184,6 @@ func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) 
 	return norm
 }
 
-// run executes exec with args; see package cmem for why a compilation
-// releases memory.
-func (e *engine) run(exec *mlctx.Exec, args ...any) ([]*tensors.Tensor, error) {
-	res, g, err := exec.ExecWithGraph(args...)
-	if err == nil {
-		e.compiled.Ran(g)
-	}
-	return res, err
-}
-
 // numParameters returns the number of values trained.
 func (e *engine) numParameters() int64 {
 	var n int64
@@ -206,7 +197,7 @@ func (e *engine) numParameters() int64 {
 // sum and its count of scored tokens.
 func (e *engine) microStep(in llama.Inputs) (sum, count float64, err error) {
 	defer recoverTo(&err, "training step")
-	res, err := e.run(e.accumulate, in.Tokens, in.Mask, in.Targets, in.Weights)
+	res, err := e.compiled.Exec(e.accumulate, in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
 		return 0, 0, fmt.Errorf("lora: training step: %w", err)
 	}
@@ -222,7 +213,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 	if count > 0 {
 		inv = 1 / count
 	}
-	res, err := e.run(e.apply, float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.compiled.Exec(e.apply, float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
 	if err != nil {
 		return 0, fmt.Errorf("lora: optimizer step: %w", err)
 	}
@@ -236,7 +227,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 func (e *engine) singleStep(in llama.Inputs, lr float64) (sum, count, norm float64, err error) {
 	defer recoverTo(&err, "training step")
 	stepSize, bc2Sqrt := e.adamScalars(lr)
-	res, err := e.run(e.single, in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.compiled.Exec(e.single, in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("lora: training step: %w", err)
 	}
@@ -260,7 +251,7 @@ func (e *engine) evalLoss(ctx context.Context, batches []llama.Inputs) (loss flo
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		res, err := e.run(e.eval, b.Tokens, b.Mask, b.Targets, b.Weights)
+		res, err := e.compiled.Exec(e.eval, b.Tokens, b.Mask, b.Targets, b.Weights)
 		if err != nil {
 			return 0, fmt.Errorf("lora: evaluation: %w", err)
 		}

@@ -13,28 +13,43 @@
 // On Linux with cgo, importing the package makes those settings in a C
 // constructor, before any thread has an arena of its own. They matter only
 // to C allocations: Go's heap, and so simplego, does not use malloc.
-// Because nothing is trimmed by itself, a program calls Release after a
-// compilation, whose garbage would otherwise stay resident. Setting
+// Because nothing is trimmed by itself, a program runs its graphs through
+// Compilations, which calls Release after a compilation, whose garbage would
+// otherwise stay resident. Setting
 // GOLORA_MALLOC=system leaves glibc's defaults alone.
 package cmem
 
-// Compilations calls Release after each execution that compiled a graph, the
-// first to run it; the zero value is ready to use. It is not safe for
-// concurrent use.
+import (
+	"sync"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Compilations runs compiled graphs and calls Release after each execution
+// that compiled one, the first to run it. The zero value is ready to use; it
+// is safe for concurrent use.
 type Compilations struct {
-	seen map[any]bool
+	mu   sync.Mutex
+	seen map[*graph.Graph]bool
 }
 
-// Ran notes that an execution ran graph (any comparable key that names a
-// compiled graph, such as a *graph.Graph) and releases the C heap's free
-// pages if it had not run before.
-func (c *Compilations) Ran(graph any) {
-	if c.seen[graph] {
-		return
+// Exec runs exec with args, as exec.Exec does, and releases the C heap's
+// free pages if the execution compiled a graph.
+func (c *Compilations) Exec(exec *context.Exec, args ...any) ([]*tensors.Tensor, error) {
+	out, g, err := exec.ExecWithGraph(args...)
+	if err != nil {
+		return out, err
 	}
-	if c.seen == nil {
-		c.seen = map[any]bool{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.seen[g] {
+		if c.seen == nil {
+			c.seen = map[*graph.Graph]bool{}
+		}
+		c.seen[g] = true
+		Release()
 	}
-	c.seen[graph] = true
-	Release()
+	return out, nil
 }
