@@ -442,7 +442,7 @@ func (s *Session) defineByValue(ctx context.Context, a *ast.AssignStmt) (bool, *
 		if _, err := s.run(ctx, prog); err != nil {
 			return true, s.runError(err)
 		}
-		g, ok := s.in.Globals()[name]
+		g, ok := s.globals()[name]
 		if !ok || !g.CanSet() || !v.Type().AssignableTo(g.Type()) {
 			return true, errorf("CompileError", "%s := …: the interpreter could not declare %s with the value's type %s", name, name, v.Type())
 		}
@@ -454,11 +454,15 @@ func (s *Session) defineByValue(ctx context.Context, a *ast.AssignStmt) (bool, *
 
 // compile compiles a tree. yaegi panics on some valid code (a nil pointer
 // in its type analysis); the panic becomes an error, so that no cell can
-// bring the kernel down.
+// bring the kernel down. A failed compilation may leave globals without
+// their slot in the interpreter's frame; compile gives it to them.
 func (s *Session) compile(n ast.Node) (prog *interp.Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the interpreter (yaegi) failed on this code: %v; writing the statement another way, such as in two statements, usually avoids it", r)
+		}
+		if err != nil {
+			s.growFrame()
 		}
 	}()
 	return s.in.CompileAST(n)

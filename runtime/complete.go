@@ -109,7 +109,7 @@ func (s *Session) candidates(qualifier string) map[string]string {
 		}
 		return out
 	}
-	v, ok := s.in.Globals()[parts[0]]
+	v, ok := s.globals()[parts[0]]
 	if !ok {
 		return out
 	}

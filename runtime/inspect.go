@@ -50,7 +50,7 @@ func (s *Session) inspectText(expr string, detail bool) (display.Bundle, error) 
 	if d := s.state.decls[parts[0]]; d != nil && len(parts) == 1 {
 		return display.Text(strings.TrimSpace(d.text) + "\n\n(declared in " + d.file + ")"), nil
 	}
-	if v, ok := s.in.Globals()[parts[0]]; ok {
+	if v, ok := s.globals()[parts[0]]; ok {
 		for _, field := range parts[1:] {
 			next, ok := member(v, field)
 			if !ok {

@@ -74,7 +74,7 @@ func (s *Session) evalResult(ctx context.Context, es *ast.ExprStmt) (*display.Bu
 	if _, err := s.runBlock(ctx, []ast.Stmt{assign}); err != nil {
 		return nil, err
 	}
-	globals := s.in.Globals()
+	globals := s.globals()
 	vals := make([]reflect.Value, ft.NumOut())
 	for i := range vals {
 		vals[i] = globals[resultPrefix+strconv.Itoa(i)]

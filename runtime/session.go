@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -168,15 +169,50 @@ func cellOverrides() interp.Exports {
 
 // setCtx gives the interpreted global ctx the running cell's context.
 func (s *Session) setCtx(ctx context.Context) {
-	if v, ok := s.in.Globals()["ctx"]; ok && v.CanSet() && v.Type() == reflect.TypeFor[context.Context]() {
+	if v, ok := s.globals()["ctx"]; ok && v.CanSet() && v.Type() == reflect.TypeFor[context.Context]() {
 		v.Set(reflect.ValueOf(&ctx).Elem())
 		return
 	}
 	// The user redeclared ctx with another type; give it back its meaning.
 	s.in.Eval(`var ctx context.Context = context.Background()`)
-	if v, ok := s.in.Globals()["ctx"]; ok && v.CanSet() {
+	if v, ok := s.globals()["ctx"]; ok && v.CanSet() {
 		v.Set(reflect.ValueOf(&ctx).Elem())
 	}
+}
+
+// globals returns the interpreter's global variables and constants.
+//
+// yaegi v0.16.1 gives a global its slot in the interpreter's frame when it
+// compiles the global, but grows the frame only when it runs a program, so
+// after a cell that failed to compile, Interpreter.Globals indexes past the
+// frame's end and panics ("index out of range [4] with length 4"). compile
+// grows the frame after every failure (growFrame); should a slot still be
+// missing, globals grows the frame and asks again, and at worst answers
+// with no globals rather than a panic.
+func (s *Session) globals() map[string]reflect.Value {
+	if g, ok := s.tryGlobals(); ok {
+		return g
+	}
+	s.growFrame()
+	g, _ := s.tryGlobals()
+	return g
+}
+
+func (s *Session) tryGlobals() (g map[string]reflect.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			g, ok = map[string]reflect.Value{}, false
+		}
+	}()
+	return s.in.Globals(), true
+}
+
+// growFrame gives every global that yaegi compiled its slot in the
+// interpreter's frame, by running an empty program: yaegi grows the frame
+// before it runs anything.
+func (s *Session) growFrame() {
+	defer func() { recover() }()
+	s.in.Eval("")
 }
 
 var inspectPattern = regexp.MustCompile(`^\s*(\?{0,2})\s*([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)\s*(\?{0,2})\s*$`)
@@ -184,9 +220,14 @@ var inspectPattern = regexp.MustCompile(`^\s*(\?{0,2})\s*([\p{L}_][\p{L}\p{N}_]*
 // Execute runs one cell and returns its value or its error. What the cell
 // prints and displays goes to out as it happens. Cancelling ctx, or calling
 // Interrupt, interrupts the cell.
-func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, out Output) Result {
+func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, out Output) (res Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			res = s.internalError(r)
+		}
+	}()
 
 	cellCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -218,7 +259,7 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 		return Result{Page: &page}
 	}
 
-	res := s.runSegments(cellCtx, name, code)
+	res = s.runSegments(cellCtx, name, code)
 	if cellCtx.Err() != nil {
 		// Interrupted, even if the cell's code took the cancellation in its
 		// stride and ran to its end: a Run All must stop here.
@@ -229,6 +270,13 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 		s.history.setOutput(opts.Count, res.Value.Text())
 	}
 	return res
+}
+
+// internalError is a failure of the runtime itself while it ran a cell: the
+// cell fails, the session lives on, and the stack goes to the log.
+func (s *Session) internalError(r any) Result {
+	fmt.Fprintf(s.console, "golora: internal error: %v\n%s", r, debug.Stack())
+	return Result{Err: errorf("InternalError", "golora failed while running this cell: %v; the session keeps its state, and the log has the stack (please report it)", r)}
 }
 
 // runSegments runs a cell's code and magic lines in order.
