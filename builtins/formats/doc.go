@@ -21,8 +21,11 @@
 //
 // Placeholders are read from left to right, and a value put into the text
 // is not read again: a value that holds "%output%" stays as it is. A
-// template may only use keys of its own key set, and Parse refuses one that
-// writes %key% for a key of another key set, which could never be filled.
+// template may only use keys of its own key set: Parse refuses one whose
+// text still holds something like a placeholder, %name% with letters,
+// digits and underscores, that is not a key of its key set (a misspelling,
+// or a key of another set), which could never be filled. Any other '%' is
+// literal: "100%", "50% off".
 //
 //	f, err := formats.Load("formats/alpaca-format.json")
 //	texts, err := f.Apply(ds)

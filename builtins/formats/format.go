@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -103,25 +103,37 @@ func parse(name string, text []byte) (*Format, error) {
 	return f, nil
 }
 
-// checkPlaceholders refuses a template that writes %key% for a key that is
-// in another key set of the file but not in its own: nothing would fill it.
+// placeholderLike is what a placeholder looks like: a name of letters,
+// digits and underscores between two '%'. A '%' in other text ("100%",
+// "50% off") is literal.
+var placeholderLike = regexp.MustCompile(`%[\p{L}_][\p{L}\p{N}_]*%`)
+
+// checkPlaceholders refuses a template whose text, outside its
+// placeholders, still holds something like %name%: a misspelled key or a
+// key of another key set, which nothing would fill and which would stay in
+// the training text.
 func (f *Format) checkPlaceholders() error {
-	var all []string
-	for _, t := range f.templates {
-		all = append(all, t.keys...)
-	}
-	slices.Sort(all)
-	all = slices.Compact(all)
 	for _, t := range f.templates {
 		for _, p := range t.pieces {
-			for _, k := range all {
-				if p.key == "" && strings.Contains(p.text, "%"+k+"%") {
-					return fmt.Errorf("line %d: the template of key set %q uses %%%s%%, which is not in its key set, so it would stay in the text: add %q to the key set or take it out of the template", t.line, t.keySet, k, k)
-				}
+			if p.key != "" {
+				continue
+			}
+			if m := placeholderLike.FindString(p.text); m != "" {
+				return fmt.Errorf("line %d: the template of key set %q uses %s, which is not a key of its key set (keys on offer: %s), so it would stay in the text: correct the name, or add %q to the key set",
+					t.line, t.keySet, m, placeholders(t.keys), strings.Trim(m, "%"))
 			}
 		}
 	}
 	return nil
+}
+
+// placeholders writes keys as the placeholders a template may use.
+func placeholders(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = "%" + k + "%"
+	}
+	return strings.Join(out, " ")
 }
 
 // KeySets returns the key sets of the templates as the file writes them,

@@ -47,6 +47,9 @@ func TestParseErrors(t *testing.T) {
 		{"not-string", "{\"a\": \"x\",\n \"b, c\": [\"y\"]}", []string{"line 2, column 2", `key set "b, c"`, `not a string but ["y"]`}},
 		{"empty-name", "{\"a,,b\": \"%a%\"}", []string{"line 1, column 2", `key set "a,,b" has an empty key name`}},
 		{"blank-set", "{\" \": \"x\"}", []string{`key set " " has an empty key name`}},
+		{"misspelled-placeholder", "{\"instruction,output\": \"### Instruction:\\n%instrution%\\n\\n### Response:\\n%output%\"}",
+			[]string{"line 1", `key set "instruction,output" uses %instrution%`, "keys on offer: %instruction% %output%", "correct the name"}},
+		{"unknown-placeholder", "{\"a\": \"%a%\",\n \"q\": \"50% off %q% for %Kunde_2%\"}", []string{"line 2", `key set "q" uses %Kunde_2%`, "keys on offer: %q%"}},
 		{"foreign-placeholder", "{\"instruction,output\": \"%instruction% %input% %output%\",\n \"instruction,input,output\": \"%input%\"}", []string{"line 1", `key set "instruction,output" uses %input%`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,9 +80,10 @@ func TestLoad(t *testing.T) {
 }
 
 // TestPlaceholders: placeholders are read left to right, the longest key
-// first, and only for keys of the template's own key set.
+// first, and only for keys of the template's own key set (a %c% of no key
+// is an error: TestParseErrors).
 func TestPlaceholders(t *testing.T) {
-	f, err := Parse(`{"a,ab": "%ab%|%a%b%|100% %a|%c%"}`)
+	f, err := Parse(`{"a,ab": "%ab%|%a%b%|100% %a|%c"}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +91,7 @@ func TestPlaceholders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "Y|Xb%|100% %a|%c%"; p.Text != want {
+	if want := "Y|Xb%|100% %a|%c"; p.Text != want {
 		t.Errorf("text %q, want %q", p.Text, want)
 	}
 }
@@ -102,5 +106,20 @@ func TestRenderFormat(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("text form lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// A '%' that starts no %name% is literal text, and stays in the prompt.
+func TestLiteralPercent(t *testing.T) {
+	f, err := Parse(`{"instruction,output": "100% sure, 50% off, 10%-20% and %% or % %: %%instruction%%\n%output% (5 %)"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.Prompt(map[string]any{"instruction": "I", "output": "O"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "100% sure, 50% off, 10%-20% and %% or % %: %I%\nO (5 %)"; p.Text != want {
+		t.Errorf("prompt %q, want %q", p.Text, want)
 	}
 }
