@@ -43,6 +43,15 @@ func (m *Model) SetTokenizer(t *tokenizer.Tokenizer) error {
 // Tokenizer returns the model's tokenizer, or nil when it has none.
 func (m *Model) Tokenizer() *tokenizer.Tokenizer { return m.tok }
 
+// TokenizerError says why the model has no tokenizer, such as the file of
+// its folder that did not parse and why; nil when it has one.
+func (m *Model) TokenizerError() error {
+	if m.tok != nil {
+		return nil
+	}
+	return m.tokErr
+}
+
 func (m *Model) tokenizer() (*tokenizer.Tokenizer, error) {
 	if m.tok == nil {
 		return nil, fmt.Errorf("llama: the model has no tokenizer (%v); load one with tokenizer.Load and call SetTokenizer", m.tokErr)
