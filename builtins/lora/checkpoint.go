@@ -1,6 +1,7 @@
 package lora
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +38,11 @@ type trainerState struct {
 	RNG        []string `json:"dropout_rng_state,omitempty"` // hex uint64 words
 	Elapsed    float64  `json:"elapsed_seconds"`
 	Log        []Entry  `json:"log_history"`
+	// RunStarted is when the run began (RFC 3339, UTC): of the checkpoints
+	// in a folder, Resume takes the newest run's.
+	RunStarted string `json:"run_started,omitempty"`
+	// Parameters is the run's Config, which Resume compares with its own.
+	Parameters *Config `json:"training_parameters,omitempty"`
 }
 
 const checkpointPrefix = "checkpoint-"
@@ -73,21 +81,32 @@ func (t *trainer) save(dir string) error {
 
 // checkpoint writes checkpoint-step: the adapter, the optimizer state and
 // trainer_state.json, into a temporary folder that is renamed when complete,
-// so that a checkpoint folder is whole or absent.
+// so that a checkpoint folder is whole or absent. A folder of that name that
+// this run did not write (an earlier run's) is replaced. With
+// SaveTotalLimit, the oldest checkpoints beyond it are then removed.
 func (t *trainer) checkpoint(step int) error {
 	final := filepath.Join(t.run.Dir, checkpointPrefix+strconv.Itoa(step))
-	if _, err := os.Stat(filepath.Join(final, stateFile)); err == nil {
+	if step == t.saved {
 		t.run.Checkpoint = final
 		return nil
 	}
-	tmp, err := os.MkdirTemp(t.run.Dir, "."+checkpointPrefix+strconv.Itoa(step)+".*.tmp")
+	d, err := atomicfile.NewDir(final)
 	if err != nil {
 		return fmt.Errorf("lora: checkpoint: %w", err)
 	}
-	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	defer d.Discard()
+	if err := t.writeCheckpoint(d.Path(), step); err != nil {
+		return err
+	}
+	if err := d.Commit(); err != nil {
 		return fmt.Errorf("lora: checkpoint: %w", err)
 	}
+	t.run.Checkpoint, t.saved = final, step
+	return t.rotate()
+}
+
+// writeCheckpoint writes the files of the checkpoint of step into dir.
+func (t *trainer) writeCheckpoint(tmp string, step int) error {
 	if err := t.save(tmp); err != nil {
 		return err
 	}
@@ -128,7 +147,7 @@ func (t *trainer) checkpoint(step int) error {
 	state := trainerState{
 		Step: step, TotalSteps: t.plan.total, Epoch: float64(step) / float64(t.plan.stepsPerEpoch), Full: t.full,
 		Examples: len(t.plan.examples), DataHash: dataHash(t.plan.examples),
-		Elapsed: t.run.Elapsed.Seconds(), Log: t.run.Log.Entries,
+		Elapsed: t.run.Elapsed.Seconds(), Log: t.run.Log.Entries, RunStarted: t.started, Parameters: &t.cfg,
 	}
 	if t.run.Log.Len() > 0 {
 		state.Elapsed = t.run.Log.Last().Elapsed
@@ -145,27 +164,24 @@ func (t *trainer) checkpoint(step int) error {
 			state.RNG = append(state.RNG, strconv.FormatUint(w, 16))
 		}
 	}
-	if err := writeJSON(filepath.Join(tmp, stateFile), state); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("lora: checkpoint: %w", err)
-	}
-	atomicfile.SyncDir(t.run.Dir)
-	t.run.Checkpoint = final
-	return nil
+	return writeJSON(filepath.Join(tmp, stateFile), state)
 }
 
-// latestCheckpoint returns the newest whole checkpoint folder in dir.
-func latestCheckpoint(dir string) (string, int, error) {
+// A savedCheckpoint is a whole checkpoint folder of an adapter folder.
+type savedCheckpoint struct {
+	dir        string
+	step       int
+	runStarted string
+}
+
+// checkpoints lists the whole checkpoint folders in dir, oldest first: by
+// the start of their run, then by step.
+func checkpoints(dir string) ([]savedCheckpoint, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", 0, fmt.Errorf("lora: nothing to resume: %s does not exist", dir)
-		}
-		return "", 0, fmt.Errorf("lora: %w", err)
+		return nil, err
 	}
-	best, bestStep := "", -1
+	var out []savedCheckpoint
 	for _, e := range entries {
 		name := e.Name()
 		if !e.IsDir() || !strings.HasPrefix(name, checkpointPrefix) {
@@ -175,17 +191,78 @@ func latestCheckpoint(dir string) (string, int, error) {
 		if err != nil {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, name, stateFile)); err != nil {
+		data, err := os.ReadFile(filepath.Join(dir, name, stateFile))
+		if err != nil {
 			continue
 		}
-		if step > bestStep {
-			best, bestStep = filepath.Join(dir, name), step
+		var st struct {
+			RunStarted string `json:"run_started"`
 		}
+		json.Unmarshal(data, &st)
+		out = append(out, savedCheckpoint{filepath.Join(dir, name), step, st.RunStarted})
 	}
-	if best == "" {
+	slices.SortFunc(out, func(a, b savedCheckpoint) int {
+		return cmp.Or(cmp.Compare(a.runStarted, b.runStarted), cmp.Compare(a.step, b.step))
+	})
+	return out, nil
+}
+
+// latestCheckpoint returns the newest whole checkpoint folder in dir: the
+// last of the newest run, so that checkpoints an earlier run left are never
+// taken for this one's.
+func latestCheckpoint(dir string) (string, int, error) {
+	list, err := checkpoints(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", 0, fmt.Errorf("lora: nothing to resume: %s does not exist", dir)
+		}
+		return "", 0, fmt.Errorf("lora: %w", err)
+	}
+	if len(list) == 0 {
 		return "", 0, fmt.Errorf("lora: nothing to resume: %s has no checkpoint-N folder", dir)
 	}
-	return best, bestStep, nil
+	last := list[len(list)-1]
+	return last.dir, last.step, nil
+}
+
+// rotate removes the oldest checkpoints beyond SaveTotalLimit.
+func (t *trainer) rotate() error {
+	if t.cfg.SaveTotalLimit == 0 {
+		return nil
+	}
+	list, err := checkpoints(t.run.Dir)
+	if err != nil {
+		return fmt.Errorf("lora: SaveTotalLimit: %w", err)
+	}
+	for _, c := range list[:max(len(list)-t.cfg.SaveTotalLimit, 0)] {
+		if err := os.RemoveAll(c.dir); err != nil {
+			return fmt.Errorf("lora: SaveTotalLimit %d: removing %s: %w", t.cfg.SaveTotalLimit, c.dir, err)
+		}
+	}
+	return nil
+}
+
+// clearCheckpoints removes the checkpoint folders an earlier run left in
+// the run's folder, for Overwrite, and says so in the plan's notes.
+func (t *trainer) clearCheckpoints() error {
+	list, err := checkpoints(t.run.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("lora: Overwrite: %w", err)
+	}
+	var names []string
+	for _, c := range list {
+		if err := os.RemoveAll(c.dir); err != nil {
+			return fmt.Errorf("lora: Overwrite: removing the earlier run's %s: %w", c.dir, err)
+		}
+		names = append(names, filepath.Base(c.dir))
+	}
+	if len(names) > 0 {
+		t.plan.notes = append(t.plan.notes, fmt.Sprintf("Overwrite: removed the earlier run's %s", strings.Join(names, ", ")))
+	}
+	return nil
 }
 
 // resume loads the newest checkpoint of the run's folder and returns the
@@ -214,6 +291,12 @@ func (t *trainer) resume() (int, error) {
 		return 0, fmt.Errorf("lora: resume: the training data differs from the data of checkpoint %s (%d examples then, %d now): resume with the same data, format and cutoff", dir, st.Examples, len(t.plan.examples))
 	case st.TotalSteps != t.plan.total:
 		return 0, fmt.Errorf("lora: resume: checkpoint %s was made for %d steps and this run has %d: keep Epochs and Batch as they were", dir, st.TotalSteps, t.plan.total)
+	}
+	if st.Parameters != nil {
+		if diff := resumeDiff(*st.Parameters, t.cfg); len(diff) > 0 {
+			return 0, fmt.Errorf("lora: resume: checkpoint %s was made with other parameters: %s; resume with the parameters it was made with (lora.CopyParameters(%q) returns them), or start afresh with Overwrite and without Resume",
+				dir, strings.Join(diff, ", "), t.run.Dir)
+		}
 	}
 	f, err := safetensors.Open(filepath.Join(dir, optimizerFile))
 	if err != nil {
@@ -271,9 +354,38 @@ func (t *trainer) resume() (int, error) {
 		}
 	}
 	t.eng.step = st.Step
+	if st.RunStarted != "" {
+		t.started = st.RunStarted
+	}
+	t.saved = st.Step
 	t.run.Log.Entries = st.Log
 	t.run.Steps = st.Step
 	t.run.elapsedBefore = st.Elapsed
 	t.run.Checkpoint = dir
 	return st.Step, nil
+}
+
+// resumable are the fields of Config (by JSON name) that may change on
+// resume: they do not change what the steps compute.
+var resumable = map[string]bool{
+	"name": true, "output_dir": true, "overwrite": true, "save_steps": true, "save_total_limit": true,
+	"eval_steps": true, "stop_at_loss": true,
+}
+
+// resumeDiff lists the fields, other than the resumable ones, in which the
+// Config of a checkpoint (then) and of a resume (now) differ, as
+// "learning_rate 0.0003 then, 0.01 now".
+func resumeDiff(then, now Config) []string {
+	var diff []string
+	a, b := reflect.ValueOf(then), reflect.ValueOf(now)
+	for i := range a.NumField() {
+		name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("json"), ",")
+		if name == "-" || resumable[name] {
+			continue
+		}
+		if x, y := a.Field(i).Interface(), b.Field(i).Interface(); !reflect.DeepEqual(x, y) {
+			diff = append(diff, fmt.Sprintf("%s %v then, %v now", name, x, y))
+		}
+	}
+	return diff
 }

@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/sched"
 )
 
@@ -70,6 +72,10 @@ type Config struct {
 	StopAtLoss float64 `json:"stop_at_loss"`
 	// SaveEvery saves a checkpoint every N steps (0: only at the end).
 	SaveEvery int `json:"save_steps"`
+	// SaveTotalLimit keeps only the newest N checkpoint folders, removing
+	// older ones as new ones are saved, as Hugging Face's Trainer does (0:
+	// keep them all).
+	SaveTotalLimit int `json:"save_total_limit"`
 	// EvalEvery evaluates on the eval data every N steps (0: at the end of
 	// each epoch, when there is eval data).
 	EvalEvery int `json:"eval_steps"`
@@ -86,12 +92,16 @@ type Config struct {
 
 	// OutputDir is the folder of adapter folders ("loras").
 	OutputDir string `json:"output_dir"`
-	// Overwrite starts afresh when OutputDir/Name holds an adapter; without
-	// it training continues from that adapter's weights, as the webui does.
+	// Overwrite starts afresh when OutputDir/Name holds an adapter, and
+	// removes the checkpoint folders of the earlier run (said in the log);
+	// without it training continues from that adapter's weights, as the
+	// webui does. With Resume, Overwrite does nothing.
 	Overwrite bool `json:"overwrite"`
 	// Resume continues from the newest checkpoint of OutputDir/Name, with
 	// its optimizer state and data position, exactly as if the run had not
-	// stopped.
+	// stopped. The checkpoint's run must have had the same parameters (all
+	// but those of saving, evaluating and stopping): Train refuses one that
+	// differs, naming the fields.
 	Resume bool `json:"-"`
 	// PlotEvery redraws the live loss plot every N steps (10).
 	PlotEvery int `json:"-"`
@@ -136,6 +146,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if !validName.MatchString(c.Name) || c.Name == "." || c.Name == ".." {
 		return c, fmt.Errorf("lora: Config.Name %q: use letters, digits, _ . and - only (it names a folder)", c.Name)
+	}
+	if err := c.checkFinite(); err != nil {
+		return c, err
 	}
 	def := func(p *int, v int) {
 		if *p == 0 {
@@ -210,13 +223,40 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("lora: WeightDecay %v: want 0 or more", c.WeightDecay)
 	case c.MaxGradNorm < 0:
 		return c, fmt.Errorf("lora: MaxGradNorm %v: want a positive norm (or NoClip)", c.MaxGradNorm)
-	case c.StopAtLoss < 0 || c.SaveEvery < 0 || c.EvalEvery < 0:
-		return c, fmt.Errorf("lora: StopAtLoss, SaveEvery and EvalEvery must not be negative")
+	case c.StopAtLoss < 0 || c.SaveEvery < 0 || c.EvalEvery < 0 || c.SaveTotalLimit < 0:
+		return c, fmt.Errorf("lora: StopAtLoss %v, SaveEvery %d, EvalEvery %d, SaveTotalLimit %d: none may be negative (0 turns each off)", c.StopAtLoss, c.SaveEvery, c.EvalEvery, c.SaveTotalLimit)
 	}
 	if _, err := sched.New(c.Scheduler, c.LearningRate, 0, 1); err != nil {
 		return c, fmt.Errorf("lora: Scheduler: %w", err)
 	}
 	return c, nil
+}
+
+// checkFinite refuses NaN and ±Inf in every number of the Config: they
+// would pass the range checks below and spoil the run later.
+func (c Config) checkFinite() error {
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && (math.IsNaN(f.Float()) || math.IsInf(f.Float(), 0)) {
+			return fmt.Errorf("lora: Config.%s is %v: every number of the Config must be finite (0 takes the default)", v.Type().Field(i).Name, f.Float())
+		}
+	}
+	return nil
+}
+
+// checkModel refuses a Config that model cannot train: a CutoffLen beyond
+// its positions, which it has never seen. A CutoffLen left to its default
+// is cut to the model's positions instead (a note says so).
+func (c *Config) checkModel(model *llama.Model, defaulted bool) (note string, err error) {
+	limit := model.Config.MaxPositionEmbeddings
+	if limit <= 0 || c.CutoffLen <= limit {
+		return "", nil
+	}
+	if defaulted {
+		c.CutoffLen = limit
+		return fmt.Sprintf("CutoffLen: the default %d is beyond the model's %d positions: cut to %d", DefaultCutoffLen, limit, limit), nil
+	}
+	return "", fmt.Errorf("lora: CutoffLen %d is beyond the model's %d positions (its max_position_embeddings), which it was never trained on: set CutoffLen to %d or less", c.CutoffLen, limit, limit)
 }
 
 // resolveTargets turns short or Hugging Face module names, or "all-linear",

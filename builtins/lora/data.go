@@ -113,9 +113,13 @@ func FromExamples(examples []Example) *Source {
 	}
 }
 
+// errNoTokenizer is the error of a Source that needs the model's tokenizer
+// when the model has none; Train adds why it has none.
+var errNoTokenizer = errors.New("lora: the model has no tokenizer")
+
 func tokenize(ctx context.Context, texts []string, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
 	if tok == nil {
-		return nil, errors.New("lora: the model has no tokenizer: load one with tokenizer.Load and model.SetTokenizer")
+		return nil, errNoTokenizer
 	}
 	return formats.Tokenize(ctx, texts, tok, formats.TokenizeOptions{
 		Cutoff: cfg.CutoffLen, TrainOnlyAfter: cfg.TrainOnlyAfter, AddBOS: !cfg.NoBOS, AddEOS: cfg.AddEOS,

@@ -39,7 +39,28 @@
 // and checkpoint-N folders with the optimizer state, the dropout generator
 // and the data position. Every file is written to a temporary name and
 // renamed, every checkpoint folder renamed into place when complete: a
-// crash never leaves half an adapter.
+// crash never leaves half an adapter, and the temporaries a killed save
+// left are removed at the next save into the folder. SaveTotalLimit keeps
+// only the newest checkpoints.
+//
+// # Runs in one folder
+//
+// Overwrite starts afresh and removes the earlier run's checkpoint folders
+// (the log says which); a checkpoint folder of an earlier run under the name
+// a new run saves to is replaced. Resume takes the newest checkpoint of the
+// newest run (each checkpoint records when its run began), and refuses one
+// whose run had other parameters — rank, learning rate, scheduler, batch
+// sizes, seed, the data: all but those of saving, evaluating and stopping —
+// naming the fields that differ.
+//
+// # Failures
+//
+// A Config is checked before anything is written: a number that is NaN or
+// infinite, a CutoffLen beyond the model's positions (a default CutoffLen
+// is cut to them) are refused. A run that a failed step or save ends (a
+// full disk) returns the error and a Run whose Status is "failed: " and the
+// error; the files saved before are intact. Without a tokenizer, Train says
+// why the model has none (the file that did not parse).
 //
 // TrainFull trains all the weights instead, with the same loop; golora
 // pretrains its tiny default model with it. Merge folds an adapter into a

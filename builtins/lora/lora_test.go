@@ -354,15 +354,54 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.Targets = []string{"qq"} }, "target \"qq\""},
 		{func(c *Config) { c.Optimizer = "lion" }, "want one of adamw, adam, sgd"},
 		{func(c *Config) { c.Scheduler = "nope" }, "unknown schedule"},
-		{func(c *Config) { c.MicroBatch, c.Batch, c.CutoffLen = 1<<16, 1<<16, 4096 }, "lower MicroBatch"},
+		{func(c *Config) { c.MicroBatch, c.Batch, c.CutoffLen = 1<<16, 1<<16, 512 }, "lower MicroBatch"},
 		{func(c *Config) { c.Rank = 1000 }, "larger than module"},
+		{func(c *Config) { c.CutoffLen = 1024 }, "CutoffLen 1024 is beyond the model's 512 positions (its max_position_embeddings), which it was never trained on: set CutoffLen to 512 or less"},
+		{func(c *Config) { c.WeightDecay = math.NaN() }, "Config.WeightDecay is NaN: every number of the Config must be finite"},
+		{func(c *Config) { c.MaxGradNorm = math.NaN() }, "Config.MaxGradNorm is NaN"},
+		{func(c *Config) { c.MaxGradNorm = math.Inf(1) }, "Config.MaxGradNorm is +Inf"},
+		{func(c *Config) { c.Dropout = math.NaN() }, "Config.Dropout is NaN"},
+		{func(c *Config) { c.StopAtLoss = math.Inf(-1) }, "Config.StopAtLoss is -Inf"},
+		{func(c *Config) { c.LearningRate = math.Inf(1) }, "Config.LearningRate is +Inf"},
+		{func(c *Config) { c.Alpha = math.NaN() }, "Config.Alpha is NaN"},
+		{func(c *Config) { c.SaveTotalLimit = -1 }, "SaveTotalLimit -1"},
 	} {
-		cfg := baseConfig(t.TempDir())
+		cfg := baseConfig(filepath.Join(t.TempDir(), "loras"))
 		c.change(&cfg)
 		_, err := Train(context.Background(), m, FromTexts(texts), cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("want an error with %q, got %v", c.want, err)
 		}
+		// A refused Config writes nothing.
+		if _, err := os.Stat(cfg.OutputDir); err == nil {
+			t.Errorf("%q: a refused Config made %s", c.want, cfg.OutputDir)
+		}
+	}
+}
+
+// A CutoffLen left to its default, beyond a model's positions, is cut to
+// them.
+func TestDefaultCutoffFitsModel(t *testing.T) {
+	tok, err := tokenizer.Load("../tokenizer/testdata/trained/tokenizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama.NewRandom(llama.Config{
+		HiddenSize: 32, IntermediateSize: 64, NumLayers: 1, NumHeads: 4, NumKVHeads: 2, HeadDim: 8,
+		VocabSize: tok.VocabSize(), RMSNormEps: 1e-5, RopeTheta: 10000, MaxPositionEmbeddings: 16, BOS: tok.BOS(), EOS: []int{tok.EOS()},
+	}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetTokenizer(tok)
+	cfg := baseConfig(t.TempDir())
+	cfg.CutoffLen, cfg.Epochs = 0, 1
+	run, err := Train(context.Background(), m, FromTexts(texts[:4]), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Config.CutoffLen != 16 {
+		t.Errorf("CutoffLen %d, want the model's 16 positions", run.Config.CutoffLen)
 	}
 }
 

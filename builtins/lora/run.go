@@ -23,8 +23,8 @@ type Run struct {
 	Dir string
 	// Steps is the number of optimizer steps taken, of TotalSteps.
 	Steps, TotalSteps int
-	// Status says how the run ended: "done", "interrupted", or why it
-	// stopped.
+	// Status says how the run ended: "done", "interrupted", "failed: " and
+	// the error (a step or a save failed), or why it stopped.
 	Status string
 	// Checkpoint is the folder of the last checkpoint saved.
 	Checkpoint string

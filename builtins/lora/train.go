@@ -35,6 +35,10 @@ func Train(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*R
 	return train(ctx, model, src, cfg, false)
 }
 
+// runStartedFormat is RFC 3339 with a fixed width, so that the start times
+// of runs sort as strings.
+const runStartedFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
 // afterStep, when set by a test, is called after every step.
 var afterStep func(step int)
 
@@ -57,7 +61,7 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 	p := &plan{accumulation: cfg.Batch / cfg.MicroBatch}
 	var err error
 	if p.examples, err = src.make(ctx, tok, cfg); err != nil {
-		return nil, err
+		return nil, whyNoTokenizer(err, model)
 	}
 	var skipped int
 	if p.examples, skipped = dropUnscored(p.examples); skipped > 0 {
@@ -71,7 +75,7 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 	}
 	if src.eval != nil {
 		if p.evalExamples, err = src.eval.make(ctx, tok, cfg); err != nil {
-			return nil, fmt.Errorf("lora: eval data: %w", err)
+			return nil, fmt.Errorf("lora: eval data: %w", whyNoTokenizer(err, model))
 		}
 		p.evalExamples, _ = dropUnscored(p.evalExamples)
 		if err := checkVocab(p.evalExamples, model.Config.VocabSize); err != nil {
@@ -89,6 +93,19 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	return p, nil
+}
+
+// whyNoTokenizer adds to errNoTokenizer why the model has none, such as the
+// file that did not parse, and the way out.
+func whyNoTokenizer(err error, model *llama.Model) error {
+	if !errors.Is(err, errNoTokenizer) {
+		return err
+	}
+	why := "it was made without one"
+	if e := model.TokenizerError(); e != nil {
+		why = e.Error()
+	}
+	return fmt.Errorf("%w (%s): fix the model folder's tokenizer.json or tokenizer.model, or load one with tokenizer.Load and call model.SetTokenizer", err, why)
 }
 
 // dropUnscored leaves out the examples with no token to train on.
@@ -127,6 +144,8 @@ type trainer struct {
 	run     *Run
 	out     io.Writer
 	full    bool
+	started string // when the run began (RFC 3339), kept by a resume
+	saved   int    // the step of the checkpoint this run wrote or resumed from last; -1 for none
 }
 
 func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, full bool) (run *Run, err error) {
@@ -134,14 +153,23 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	if model == nil {
 		return nil, errors.New("lora: no model: load one with llama.Load")
 	}
+	defaultCutoff := cfg.CutoffLen == 0
 	if cfg, err = cfg.withDefaults(); err != nil {
+		return nil, err
+	}
+	note, err := cfg.checkModel(model, defaultCutoff)
+	if err != nil {
 		return nil, err
 	}
 	p, err := makePlan(ctx, model, src, cfg)
 	if err != nil {
 		return nil, err
 	}
-	t := &trainer{cfg: cfg, base: model, plan: p, out: os.Stdout, full: full}
+	if note != "" {
+		p.notes = append(p.notes, note)
+	}
+	t := &trainer{cfg: cfg, base: model, plan: p, out: os.Stdout, full: full,
+		started: time.Now().UTC().Format(runStartedFormat), saved: -1}
 	t.run = &Run{Config: cfg, Dir: cfg.dir(), TotalSteps: p.total, Log: &Log{}}
 	est := estimateMemory(model.Config, cfg, full)
 	t.run.MemoryEstimate = est
@@ -155,6 +183,11 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	}
 	if cfg.Resume {
 		if start, err = t.resume(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Overwrite && !cfg.Resume {
+		if err := t.clearCheckpoints(); err != nil {
 			return nil, err
 		}
 	}
@@ -272,8 +305,7 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		epoch, pos := step/p.stepsPerEpoch, step%p.stepsPerEpoch
 		e, err := t.step(epoch, pos, step)
 		if err != nil {
-			t.finish(bar, plotID, step)
-			return t.run, err
+			return t.fail(bar, plotID, step, began, err)
 		}
 		e.Elapsed = time.Since(began).Seconds() + t.run.elapsedBefore
 		done := step + 1
@@ -303,8 +335,7 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 				err = t.checkpoint(done)
 			}
 			if err != nil {
-				t.finish(bar, plotID, done)
-				return t.run, err
+				return t.fail(bar, plotID, done, began, err)
 			}
 		}
 		if cfg.StopAtLoss > 0 && e.Loss < cfg.StopAtLoss {
@@ -314,7 +345,20 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		}
 	}
 	t.run.Elapsed = time.Since(began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
-	return t.run, t.finish(bar, plotID, t.run.Steps)
+	if err := t.finish(bar, plotID, t.run.Steps); err != nil {
+		t.run.Status = "failed: " + err.Error()
+		return t.run, err
+	}
+	return t.run, nil
+}
+
+// fail ends a run that err stopped after step steps: it saves what it can
+// and returns the run, its Status "failed" with the error, and err.
+func (t *trainer) fail(bar *display.Bar, plotID display.ID, step int, began time.Time, err error) (*Run, error) {
+	t.run.Elapsed = time.Since(began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
+	t.run.Status = "failed: " + err.Error()
+	t.finish(bar, plotID, step)
+	return t.run, err
 }
 
 // finish saves the adapter, a checkpoint of the last step and the log, and
@@ -324,7 +368,10 @@ func (t *trainer) finish(bar *display.Bar, plotID display.ID, step int) error {
 	if err == nil && step > 0 {
 		err = t.checkpoint(step)
 	}
-	if t.run.Status == "interrupted" {
+	switch {
+	case err != nil:
+		bar.SetInfo(fmt.Sprintf("saving at step %d failed: %v", step, err))
+	case t.run.Status == "interrupted":
 		bar.SetInfo(fmt.Sprintf("interrupted at step %d: saved; set Resume to continue", step))
 	}
 	bar.Done()
