@@ -10,6 +10,15 @@
 // requests (interrupt, shutdown) run at once, even while a cell runs; the
 // heartbeat answers from its own goroutine.
 //
+// Nothing a peer sends without the key can stop the kernel. The sockets
+// listen through a transport that reads each ZMTP frame's header before
+// zmq4 does: a peer that announces a frame, or a message, over
+// Kernel.MaxFrame bytes (DefaultMaxFrame, 256 MiB, unless set; golora kernel
+// reads it from GOLORA_MAX_FRAME) or a message of more than 1024 frames
+// has its connection closed, with a line in the log, before anything is
+// allocated; a peer that does not finish its greeting within ten seconds
+// is cut too, so that it cannot keep other clients out.
+//
 // The package knows nothing of Go or of the interpreter: it talks to an
 // Evaluator, and hands each running cell an Output that turns streams and
 // displays into iopub messages and input requests into stdin messages.

@@ -32,6 +32,14 @@ type HelpLink struct {
 
 // Kernel serves one Jupyter connection.
 type Kernel struct {
+	// MaxFrame is the most bytes a peer may send in one ZMTP frame, and in
+	// the frames of one message; a peer that announces more has its
+	// connection closed before anything is allocated. Zero means
+	// DefaultMaxFrame. Set it before Run.
+	MaxFrame int64
+
+	handshake time.Duration // how long a peer may take to greet; 0 for handshakeTimeout
+
 	conn    ConnectionInfo
 	eval    Evaluator
 	info    Info
@@ -89,23 +97,30 @@ func (k *Kernel) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var err error
-	bind := func(name string, s zmq4.Socket, port int) *socket {
+	bind := func(name string, newSocket func(context.Context, ...zmq4.Option) zmq4.Socket, port int) *socket {
 		if err != nil {
 			return nil
 		}
+		s := newSocket(withListenConfig(context.Background(), listenConfig{name: name, maxFrame: k.MaxFrame, handshake: k.handshake, log: k.log}),
+			zmq4.WithLogger(log.New(k.log.Writer(), k.log.Prefix()+name+": ", k.log.Flags())))
 		ep := k.conn.endpoint(port)
-		if e := s.Listen(ep); e != nil {
+		if e := s.Listen(guardedPrefix + ep); e != nil {
+			s.Close()
 			err = fmt.Errorf("%s socket on %s: %w", name, ep, e)
 			return nil
 		}
 		return &socket{name: name, Socket: s}
 	}
-	zctx := context.Background()
-	k.shell = bind("shell", zmq4.NewRouter(zctx, zmq4.WithID(zmq4.SocketIdentity("golora-shell"))), k.conn.ShellPort)
-	k.control = bind("control", zmq4.NewRouter(zctx, zmq4.WithID(zmq4.SocketIdentity("golora-control"))), k.conn.ControlPort)
-	k.stdin = bind("stdin", zmq4.NewRouter(zctx, zmq4.WithID(zmq4.SocketIdentity("golora-stdin"))), k.conn.StdinPort)
-	k.iopub = bind("iopub", zmq4.NewPub(zctx), k.conn.IOPubPort)
-	k.hb = bind("heartbeat", zmq4.NewRep(zctx), k.conn.HBPort)
+	router := func(id string) func(context.Context, ...zmq4.Option) zmq4.Socket {
+		return func(ctx context.Context, opts ...zmq4.Option) zmq4.Socket {
+			return zmq4.NewRouter(ctx, append(opts, zmq4.WithID(zmq4.SocketIdentity(id)))...)
+		}
+	}
+	k.shell = bind("shell", router("golora-shell"), k.conn.ShellPort)
+	k.control = bind("control", router("golora-control"), k.conn.ControlPort)
+	k.stdin = bind("stdin", router("golora-stdin"), k.conn.StdinPort)
+	k.iopub = bind("iopub", zmq4.NewPub, k.conn.IOPubPort)
+	k.hb = bind("heartbeat", zmq4.NewRep, k.conn.HBPort)
 	defer k.closeSockets()
 	if err != nil {
 		return err
