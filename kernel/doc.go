@@ -17,7 +17,10 @@
 // reads it from GOLORA_MAX_FRAME) or a message of more than 1024 frames
 // has its connection closed, with a line in the log, before anything is
 // allocated; a peer that does not finish its greeting within ten seconds
-// is cut too, so that it cannot keep other clients out.
+// is cut too, so that it cannot keep other clients out. A message whose
+// signature the kernel has seen before, on any channel, is a replay: it is
+// logged and dropped. The kernel remembers the last 65536 signatures, as
+// jupyter_client's sessions do.
 //
 // The package knows nothing of Go or of the interpreter: it talks to an
 // Evaluator, and hands each running cell an Output that turns streams and

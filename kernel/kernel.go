@@ -57,6 +57,8 @@ type Kernel struct {
 
 	inputs chan *Message // input replies
 
+	digests *digestHistory // signatures seen, to refuse replays
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	restart  bool
@@ -86,6 +88,7 @@ func New(conn ConnectionInfo, eval Evaluator, info Info, logw io.Writer) (*Kerne
 		log:     log.New(logw, "golora kernel: ", log.LstdFlags),
 		queue:   make(chan *Message, 1024),
 		inputs:  make(chan *Message, 1),
+		digests: newDigestHistory(digestHistorySize),
 		stop:    make(chan struct{}),
 	}, nil
 }
@@ -222,6 +225,10 @@ func (k *Kernel) receive(s *socket, handle func(*Message)) {
 		m, err := Decode(raw.Frames, k.key)
 		if err != nil {
 			k.log.Printf("%s: dropped a message: %v", s.name, err)
+			continue
+		}
+		if m.digest != nil && k.digests.seen(m.digest) {
+			k.log.Printf("%s: dropped a replayed %s (its signature was seen before)", s.name, m.Header.MsgType)
 			continue
 		}
 		m.Received = time.Now()

@@ -144,6 +144,16 @@ func startKernel(t *testing.T, eval Evaluator, setup func(*Kernel)) *testKernel 
 	return tk
 }
 
+// waitLog waits until the kernel's log says want.
+func (tk *testKernel) waitLog(t *testing.T, want string) {
+	t.Helper()
+	for end := time.Now().Add(wait); !strings.Contains(tk.log.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the kernel's log never said %q", want)
+		}
+	}
+}
+
 func (tk *testKernel) addr(port int) string { return tk.conn.endpoint(port) }
 
 // client is a zmq4 socket connected to one of a test kernel's ports.
@@ -381,6 +391,51 @@ func TestSilentPeerDoesNotBlockOthers(t *testing.T) {
 	c.SetDeadline(time.Now().Add(wait))
 	tk.kernelInfo(t, tk.conn.ShellPort)
 	closedByKernel(t, c, "a peer that never greets")
+}
+
+func TestReplayedMessageIsRefused(t *testing.T) {
+	eval := newFakeEval()
+	tk := startKernel(t, eval, nil)
+	shell := tk.dealer(t, tk.conn.ShellPort)
+	exec := shell.request("execute_request", map[string]any{"code": "1+1", "silent": false})
+	shell.send(exec)
+	if m := shell.recv(wait); m == nil || m.Header.MsgType != "execute_reply" {
+		t.Fatalf("first execute_request: got %+v, want an execute_reply", m)
+	}
+	shell.send(exec)
+	if m := shell.recv(500 * time.Millisecond); m != nil {
+		t.Errorf("replayed execute_request got a %s", m.Header.MsgType)
+	}
+	// The history is shared across channels: the same frames on control
+	// are refused too.
+	control := tk.dealer(t, tk.conn.ControlPort)
+	control.send(exec)
+	if m := control.recv(500 * time.Millisecond); m != nil {
+		t.Errorf("execute_request replayed on control got a %s", m.Header.MsgType)
+	}
+	if got := eval.ran(); len(got) != 1 {
+		t.Errorf("cells run: %q, want 1+1 once", got)
+	}
+
+	// A shutdown_request seen first on stdin (where it is ignored) does not
+	// stop the kernel when replayed on control.
+	shutdown := control.request("shutdown_request", map[string]any{"restart": false})
+	stdin := tk.dealer(t, tk.conn.StdinPort)
+	stdin.send(shutdown)
+	tk.waitLog(t, "stdin: ignoring shutdown_request")
+	control.send(shutdown)
+	if m := control.recv(500 * time.Millisecond); m != nil {
+		t.Errorf("replayed shutdown_request got a %s", m.Header.MsgType)
+	}
+	select {
+	case <-tk.done:
+		t.Fatal("a replayed shutdown_request stopped the kernel")
+	default:
+	}
+	if !strings.Contains(tk.log.String(), "replayed") {
+		t.Errorf("the log does not mention the replay:\n%s", tk.log)
+	}
+	tk.kernelInfo(t, tk.conn.ShellPort)
 }
 
 func TestIPCTransport(t *testing.T) {

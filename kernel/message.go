@@ -40,6 +40,8 @@ type Message struct {
 	Content    json.RawMessage
 	Buffers    [][]byte
 	Received   time.Time // when the kernel read it from its socket
+
+	digest []byte // the verified signature, nil when signing is off
 }
 
 // ErrBadMessage is wrapped by every error of Decode.
@@ -74,6 +76,7 @@ func Decode(frames [][]byte, key []byte) (*Message, error) {
 		return nil, fmt.Errorf("%w: %d frames after the delimiter, want at least 5", ErrBadMessage, len(frames)-d-1)
 	}
 	sig, parts := frames[d+1], frames[d+2:d+6]
+	var digest []byte
 	if len(key) > 0 {
 		want := sign(key, parts)
 		got := make([]byte, hex.DecodedLen(len(sig)))
@@ -81,8 +84,9 @@ func Decode(frames [][]byte, key []byte) (*Message, error) {
 		if err != nil || !hmac.Equal(got[:n], want) {
 			return nil, fmt.Errorf("%w: %w", ErrBadMessage, ErrSignature)
 		}
+		digest = want
 	}
-	m := &Message{Identities: frames[:d], RawHeader: clone(parts[0]), Parent: clone(parts[1]), Content: clone(parts[3])}
+	m := &Message{Identities: frames[:d], RawHeader: clone(parts[0]), Parent: clone(parts[1]), Content: clone(parts[3]), digest: digest}
 	if err := json.Unmarshal(parts[0], &m.Header); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrBadMessage, err)
 	}
