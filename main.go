@@ -110,6 +110,9 @@ func runKernel(args []string) error {
 	if err != nil {
 		return err
 	}
+	if k.MaxFrame, err = kernel.MaxFrameFromEnv(); err != nil {
+		return err
+	}
 	// Jupyter interrupts with SIGINT when interrupt_mode is signal; it must
 	// stop the cell, not the kernel. SIGTERM ends the kernel cleanly.
 	sig := make(chan os.Signal, 1)
@@ -125,6 +128,8 @@ func runKernel(args []string) error {
 			k.Interrupt()
 		}
 	}()
+	// A kernel whose launcher died (a killed nbconvert) stops as a person would stop it.
+	go k.WatchParent(ctx, kernel.ParentWatch{})
 	return k.Run(ctx)
 }
 

@@ -22,6 +22,13 @@
 // logged and dropped. The kernel remembers the last 65536 signatures, as
 // jupyter_client's sessions do.
 //
+// WatchParent ends an orphaned kernel: when the kernel's parent pid changes
+// from the one it started with (the parent died and init or a sub-reaper
+// adopted the kernel), or the process named by JPY_PARENT_PID is gone, it
+// logs why, interrupts the running cell (training saves its adapter and
+// checkpoint on interrupt), waits up to a minute for the cell to end, and
+// shuts the kernel down as on SIGTERM. golora kernel watches once a second.
+//
 // The package knows nothing of Go or of the interpreter: it talks to an
 // Evaluator, and hands each running cell an Output that turns streams and
 // displays into iopub messages and input requests into stdin messages.

@@ -59,6 +59,9 @@ type Kernel struct {
 
 	digests *digestHistory // signatures seen, to refuse replays
 
+	runMu   sync.Mutex
+	running chan struct{} // closed when the shell request now running ends; nil when none runs
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	restart  bool
@@ -148,7 +151,9 @@ func (k *Kernel) Run(ctx context.Context) error {
 		for {
 			select {
 			case m := <-k.queue:
+				done := k.starting()
 				k.dispatch(ctx, k.shell, shellHandlers, m)
+				k.finished(done)
 			case <-k.stop:
 				return
 			}
@@ -173,6 +178,41 @@ func (k *Kernel) shutdown(restart bool) {
 		k.restart = restart
 		close(k.stop)
 	})
+}
+
+// starting records that a shell request runs, until finished.
+func (k *Kernel) starting() chan struct{} {
+	done := make(chan struct{})
+	k.runMu.Lock()
+	k.running = done
+	k.runMu.Unlock()
+	return done
+}
+
+func (k *Kernel) finished(done chan struct{}) {
+	k.runMu.Lock()
+	k.running = nil
+	k.runMu.Unlock()
+	close(done)
+}
+
+// waitIdle waits until the shell request running now, if any, ends, and
+// reports whether it did within timeout.
+func (k *Kernel) waitIdle(timeout time.Duration) bool {
+	k.runMu.Lock()
+	done := k.running
+	k.runMu.Unlock()
+	if done == nil {
+		return true
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 func (k *Kernel) closeSockets() {

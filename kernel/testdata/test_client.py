@@ -355,3 +355,51 @@ for i := 0; i < 4000; i++ {{
     assert stream(out) == "interrupted true true <nil>\n", out
     assert (tmp_path / "stopme" / "adapter_model.safetensors").exists()
     assert list((tmp_path / "stopme").glob("checkpoint-*/trainer_state.json"))
+
+
+def process_gone(pid):
+    """Whether pid has exited (a zombie whose new parent does not reap it counts)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_orphaned_kernel_saves_the_training_and_exits(golora, tmp_path):
+    """A kernel whose parent dies (a killed nbconvert) interrupts the training
+    cell, which saves its adapter and a checkpoint, then exits."""
+    fn, _ = write_connection_file(str(tmp_path / "c.json"), ip="127.0.0.1", key=b"orphan-key")
+    env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
+    parent = subprocess.Popen(["sh", "-c", '"$0" kernel "$1" 2>"$2" & echo $!; wait', golora, fn, str(tmp_path / "kernel.log")],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    kernel_pid = int(parent.stdout.readline())
+    try:
+        kc = BlockingKernelClient(connection_file=fn)
+        kc.load_connection_file()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=TIMEOUT)
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+        reply, _ = execute(kc, f'''model, err := llama.Load("{root}/builtins/llama/testdata/models/gqa")
+var examples []lora.Example
+for i := 0; i < 4000; i++ {{
+	examples = append(examples, lora.Example{{IDs: []int{{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}}}})
+}}''')
+        assert reply["status"] == "ok", reply
+        msg_id = kc.execute(f'lora.Train(ctx, model, lora.FromExamples(examples), lora.Config{{Name: "orphan", Epochs: 1, MicroBatch: 2, Batch: 2, OutputDir: "{tmp_path}", NoWarmup: true}})')
+        wait_busy(kc, msg_id)
+        time.sleep(3)
+        kc.stop_channels()
+        parent.kill()
+        parent.wait()
+        deadline = time.time() + TIMEOUT
+        while not process_gone(kernel_pid) and time.time() < deadline:
+            time.sleep(0.1)
+        log = (tmp_path / "kernel.log").read_text()
+        assert process_gone(kernel_pid), "the orphaned kernel is still running\n" + log
+        assert "is gone" in log, log
+        assert (tmp_path / "orphan" / "adapter_model.safetensors").exists(), log
+        assert list((tmp_path / "orphan").glob("checkpoint-*/trainer_state.json")), log
+    finally:
+        if not process_gone(kernel_pid):
+            os.kill(kernel_pid, signal.SIGKILL)
