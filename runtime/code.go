@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,7 +117,7 @@ func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
 			return errorf("SyntaxError", "bad import path %s", spec.Path.Value)
 		}
 		if _, ok := s.pkgs.byPath[p]; !ok {
-			return errorf("ImportError", "package %q is not available: cells can import the Go standard library and golora's builtins (display, plot, sched, data, formats, rawtext, tokenizer, llama, lora)", p)
+			return errorf("ImportError", "package %q is not available: %s", p, s.pkgs.importable())
 		}
 		name := s.pkgs.names[p]
 		if spec.Name != nil {
@@ -130,13 +131,23 @@ func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
 			defined[name] = true
 		}
 	}
+	var unknown []string
 	for ref := range packageRefs(nodes) {
 		if defined[ref] || st.known(ref) {
 			continue
 		}
 		if p, ok := s.pkgs.byName[ref]; ok {
 			want = append(want, imp{ref, p})
+			continue
 		}
+		unknown = append(unknown, ref)
+	}
+	if len(unknown) > 0 {
+		// yaegi's own complaint about x.F with x unknown can be a nil
+		// pointer or a "definition loop": say what is missing instead.
+		slices.Sort(unknown)
+		return errorf("CompileError", "undefined: %s (in %s.…): it is neither a name of this notebook nor a package that cells can import; %s",
+			unknown[0], unknown[0], s.pkgs.importable())
 	}
 	for _, w := range want {
 		switch {

@@ -72,3 +72,25 @@ func TestRandomFailuresKeepTheSession(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownPackageIsNamed: x.F with x neither a name of the notebook nor
+// an importable package used to fail with yaegi's nil pointer.
+func TestUnknownPackageIsNamed(t *testing.T) {
+	s := newSession(t)
+	res, _ := try(s, `f, err := safetensors.Open("x")`)
+	if res.Err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"undefined: safetensors", "cells can import", "llama", "lora", "display"} {
+		if !strings.Contains(res.Err.Value, want) {
+			t.Errorf("error %q does not say %q", res.Err.Value, want)
+		}
+	}
+	if strings.Contains(res.Err.Value, "nil pointer") {
+		t.Errorf("error %q is yaegi's nil pointer", res.Err.Value)
+	}
+	// A name of the notebook, a package and a local of a func are no
+	// unknown packages.
+	run(t, s, "type T struct{ A int }\nvar v T\nfunc (t T) Get() int { return t.A }")
+	run(t, s, `w := strings.ToUpper("a"); _ = w; _ = v.A; _ = T.Get`)
+}

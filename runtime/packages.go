@@ -82,3 +82,15 @@ func (p *packages) symbols(importPath string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// importable says which packages cells can import, for error messages.
+func (p *packages) importable() string {
+	var names []string
+	for dir, name := range p.names {
+		if path.Dir(dir)+"/" == builtinsPkg {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return "cells can import the Go standard library and golora's builtins " + strings.Join(names, ", ")
+}
