@@ -79,7 +79,7 @@ generate:
 
 ## fuzz: run each fuzz target for FUZZTIME
 FUZZTIME ?= 30s
-FUZZ_TARGETS := kernel:FuzzDecode \
+FUZZ_TARGETS := kernel:FuzzDecode kernel:FuzzFrameReader \
 	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
 	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel \
 	builtins/safetensors:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
