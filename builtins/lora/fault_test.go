@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ var killMoments = []struct {
 	now  func(names []string, before int) bool
 }{
 	{"inside a checkpoint's save", func(names []string, before int) bool {
-		return has(names, "checkpoint-1") && hasTemp(names, ".checkpoint-")
+		return slices.Contains(names, "checkpoint-1") && hasTemp(names, ".checkpoint-")
 	}},
 	{"inside the adapter's save", func(names []string, before int) bool {
 		return hasTemp(names, "."+weightsFile+".")
@@ -115,15 +116,6 @@ func countCheckpoints(names []string) int {
 		}
 	}
 	return n
-}
-
-func has(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func hasTemp(names []string, prefix string) bool {

@@ -19,13 +19,19 @@ import (
 // tokenizer package's testdata (1000 tokens).
 func tinyModel(t testing.TB) *llama.Model {
 	t.Helper()
+	return tinyModelOf(t, 2, 512)
+}
+
+// tinyModelOf is tinyModel with other numbers of layers and positions.
+func tinyModelOf(t testing.TB, layers, positions int) *llama.Model {
+	t.Helper()
 	tok, err := tokenizer.Load("../tokenizer/testdata/trained/tokenizer.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := llama.NewRandom(llama.Config{
-		HiddenSize: 32, IntermediateSize: 64, NumLayers: 2, NumHeads: 4, NumKVHeads: 2, HeadDim: 8,
-		VocabSize: tok.VocabSize(), RMSNormEps: 1e-5, RopeTheta: 10000, MaxPositionEmbeddings: 512, BOS: tok.BOS(), EOS: []int{tok.EOS()},
+		HiddenSize: 32, IntermediateSize: 64, NumLayers: layers, NumHeads: 4, NumKVHeads: 2, HeadDim: 8,
+		VocabSize: tok.VocabSize(), RMSNormEps: 1e-5, RopeTheta: 10000, MaxPositionEmbeddings: positions, BOS: tok.BOS(), EOS: []int{tok.EOS()},
 	}, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -382,18 +388,7 @@ func TestConfigErrors(t *testing.T) {
 // A CutoffLen left to its default, beyond a model's positions, is cut to
 // them.
 func TestDefaultCutoffFitsModel(t *testing.T) {
-	tok, err := tokenizer.Load("../tokenizer/testdata/trained/tokenizer.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := llama.NewRandom(llama.Config{
-		HiddenSize: 32, IntermediateSize: 64, NumLayers: 1, NumHeads: 4, NumKVHeads: 2, HeadDim: 8,
-		VocabSize: tok.VocabSize(), RMSNormEps: 1e-5, RopeTheta: 10000, MaxPositionEmbeddings: 16, BOS: tok.BOS(), EOS: []int{tok.EOS()},
-	}, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetTokenizer(tok)
+	m := tinyModelOf(t, 1, 16)
 	cfg := baseConfig(t.TempDir())
 	cfg.CutoffLen, cfg.Epochs = 0, 1
 	run, err := Train(context.Background(), m, FromTexts(texts[:4]), cfg)
