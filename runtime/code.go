@@ -476,6 +476,7 @@ func (s *Session) compile(n ast.Node) (prog *interp.Program, err error) {
 			s.growFrame()
 		}
 	}()
+	s.goRewriter().rewrite(n)
 	return s.in.CompileAST(n)
 }
 

@@ -57,7 +57,8 @@ type Session struct {
 	state *state
 	file  string // the name of the running cell's file
 
-	intr interruptState
+	intr     interruptState
+	goPanics goPanics
 }
 
 // New starts a session. With CaptureFDs it redirects the process's standard
@@ -153,7 +154,7 @@ func (s *Session) reset() error {
 		return fmt.Errorf("runtime: predeclaring ctx: %w", err)
 	}
 	s.state.globals["ctx"] = true
-	return nil
+	return s.installGoStarter()
 }
 
 // exitCode is the panic value of os.Exit in a cell: the process must live on.
@@ -250,6 +251,8 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 	if opts.Count > 0 {
 		name = fmt.Sprintf("In[%d]", opts.Count)
 	}
+	s.goPanics.setCell(name)
+	defer s.goPanics.setCell("")
 
 	if m := inspectPattern.FindStringSubmatch(code); m != nil && (m[1] != "" || m[3] != "") {
 		page, err := s.inspectText(m[2], len(m[1]) == 2 || len(m[3]) == 2)
@@ -266,6 +269,7 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 		res = Result{Err: interruptedError(res.Err)}
 	}
 	s.finishOutputs(res.Err != nil && res.Err.Name == "Interrupted")
+	res = withGoroutinePanics(res, s.goPanics.take())
 	if opts.StoreHistory && res.Value != nil {
 		s.history.setOutput(opts.Count, res.Value.Text())
 	}
