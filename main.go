@@ -4,7 +4,7 @@
 //	golora install [--user | --sys-prefix | --prefix DIR]   install the kernelspec
 //	golora uninstall [--user | --sys-prefix | --prefix DIR]
 //	golora kernel CONNECTION_FILE                          what Jupyter starts
-//	golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]… [--allow-errors]
+//	golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]… [--allow-errors] [--max-output-mb N]
 //	golora repl                                            a terminal REPL
 //	golora bench [CONFIG...]                               LoRA training speed against PyTorch
 //	golora version
@@ -39,8 +39,10 @@ Usage:
   golora install [--user | --sys-prefix | --prefix DIR]   install the Jupyter kernelspec (default --user)
   golora uninstall [--user | --sys-prefix | --prefix DIR] remove it
   golora kernel CONNECTION_FILE                           run as a kernel (Jupyter starts this)
-  golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors]
-                                                          execute a notebook without Jupyter
+  golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors] [--max-output-mb N]
+                                                          execute a notebook without Jupyter; the notebook
+                                                          is written after each cell, keeping at most N MB
+                                                          (default 10, 0: no limit) of each cell's text
   golora repl                                             a terminal read-eval-print loop
   golora bench [CONFIG...]                                LoRA training speed against PyTorch
   golora version                                          print the version
@@ -186,6 +188,7 @@ func runNotebook(args []string) error {
 	inplace := fs.Bool("inplace", false, "write the executed notebook over the input")
 	allow := fs.Bool("allow-errors", false, "run every cell even after one fails")
 	quiet := fs.Bool("q", false, "do not echo the cells' output to the terminal")
+	maxMB := fs.Float64("max-output-mb", runtime.DefaultMaxOutput>>20, "the most MB of text a cell keeps in the written notebook (0: no limit); the terminal sees all of it")
 	var params []runtime.Param
 	fs.Func("p", "set a parameter: name=value (repeatable)", func(s string) error {
 		p, err := runtime.ParseParam(s)
@@ -209,7 +212,7 @@ func runNotebook(args []string) error {
 		path, args = fs.Arg(0), fs.Args()[1:]
 	}
 	if path == "" {
-		return errors.New("usage: golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors]")
+		return errors.New("usage: golora run NOTEBOOK.ipynb [-o OUT.ipynb] [-p name=value]... [--allow-errors] [--max-output-mb N]")
 	}
 	if *inplace {
 		if *out != "" {
@@ -240,7 +243,11 @@ func runNotebook(args []string) error {
 		cancel()
 		s.Interrupt()
 	}()
-	err = s.RunNotebook(ctx, path, runtime.RunOptions{Output: *out, Params: params, AllowErrors: *allow, Log: logw})
+	maxOutput := int64(*maxMB * (1 << 20))
+	if maxOutput <= 0 {
+		maxOutput = -1
+	}
+	err = s.RunNotebook(ctx, path, runtime.RunOptions{Output: *out, Params: params, AllowErrors: *allow, Log: logw, MaxOutput: maxOutput})
 	if *out != "" {
 		fmt.Fprintf(console, "golora: wrote %s\n", *out)
 	}

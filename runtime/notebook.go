@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/internal/atomicfile"
@@ -29,7 +30,15 @@ type RunOptions struct {
 	// Log receives a line per cell and the cells' output as they run (a
 	// terminal). Nil discards it.
 	Log io.Writer
+	// MaxOutput is the most bytes of printed text that one cell keeps in the
+	// written notebook; the rest is replaced by a line that says how much
+	// was left out (the Log still gets all of it). Zero means
+	// DefaultMaxOutput, a negative value no limit.
+	MaxOutput int64
 }
+
+// DefaultMaxOutput is RunOptions.MaxOutput when it is not set: 10 MB a cell.
+const DefaultMaxOutput = 10 << 20
 
 // Param is a name=value given on the command line. A value that reads as
 // a Go literal (a number, true, false, a quoted string) is used as is; any
@@ -73,9 +82,10 @@ func (e *ErrCell) Error() string {
 
 // RunNotebook executes the code cells of a notebook (nbformat 4) in order
 // in the session, like `jupyter nbconvert --execute`, and writes the
-// notebook with its outputs as nbformat 4.5. It stops at the first failing
-// cell unless AllowErrors, writes the notebook either way, and returns an
-// *ErrCell for the first failure.
+// notebook with its outputs as nbformat 4.5: after each cell, so that a
+// crash keeps what the cells before it did. Cells not run yet have no
+// outputs. It stops at the first failing cell unless AllowErrors, writes
+// the notebook either way, and returns an *ErrCell for the first failure.
 func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions) error {
 	nb, err := readNotebook(path)
 	if err != nil {
@@ -90,11 +100,26 @@ func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions)
 	if log == nil {
 		log = io.Discard
 	}
+	limit := opts.MaxOutput
+	if limit == 0 {
+		limit = DefaultMaxOutput
+	}
 	code := 0
 	for _, c := range nb.cells {
 		if c.kind() == "code" {
 			code++
+			c["outputs"] = []any{}
+			c["execution_count"] = nil
 		}
+	}
+	save := func() error {
+		if opts.Output == "" {
+			return nil
+		}
+		return nb.write(opts.Output)
+	}
+	if err := save(); err != nil {
+		return err
 	}
 	var failed *ErrCell
 	n := 0
@@ -104,13 +129,11 @@ func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions)
 		}
 		n++
 		if failed != nil && !opts.AllowErrors {
-			c["outputs"] = []any{}
-			c["execution_count"] = nil
 			continue
 		}
 		src := c.source()
 		fmt.Fprintf(log, "── cell %d/%d ──────────────────────────────\n", n, code)
-		out := &cellRecorder{log: log}
+		out := &cellRecorder{log: log, limit: limit}
 		start := time.Now()
 		res := s.Execute(ctx, src, ExecOptions{Count: n, StoreHistory: true}, out)
 		if res.Value != nil {
@@ -145,9 +168,7 @@ func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions)
 		if ctx.Err() != nil && failed == nil {
 			failed = &ErrCell{Index: i, Err: interruptedError(nil)}
 		}
-	}
-	if opts.Output != "" {
-		if err := nb.write(opts.Output); err != nil {
+		if err := save(); err != nil {
 			return err
 		}
 	}
@@ -325,8 +346,14 @@ func (nb *notebook) write(path string) error {
 // outputs in notebook form, merging consecutive stream text, replacing
 // updated displays in place, and echoes text to a log.
 type cellRecorder struct {
-	log        io.Writer
-	outputs    []any
+	log     io.Writer
+	outputs []any
+	// text collects the text of the last output while it is a stream, so
+	// that a cell printing in many pieces costs the size of its output.
+	text       *strings.Builder
+	limit      int64 // bytes of stream text kept; negative: no limit
+	saved      int64
+	dropped    int64
 	ids        map[display.ID]int
 	clearWait  bool
 	liveID     display.ID // the display last echoed, redrawn in place
@@ -334,21 +361,57 @@ type cellRecorder struct {
 }
 
 func (r *cellRecorder) add(o map[string]any) {
+	r.closeText()
 	if r.clearWait {
 		r.outputs, r.ids, r.clearWait = nil, nil, false
 	}
 	r.outputs = append(r.outputs, o)
 }
 
+// closeText stores the collected text in the last stream output.
+func (r *cellRecorder) closeText() {
+	if r.text == nil {
+		return
+	}
+	r.outputs[len(r.outputs)-1].(map[string]any)["text"] = r.text.String()
+	r.text = nil
+}
+
 func (r *cellRecorder) Stream(name, text string) {
 	r.echo(text)
-	if n := len(r.outputs); n > 0 && !r.clearWait {
-		if last, ok := r.outputs[n-1].(map[string]any); ok && last["output_type"] == "stream" && last["name"] == name {
-			last["text"] = last["text"].(string) + text
+	text = r.keep(text)
+	if text == "" {
+		return
+	}
+	if n := len(r.outputs); r.text != nil && !r.clearWait {
+		if last := r.outputs[n-1].(map[string]any); last["name"] == name {
+			r.text.WriteString(text)
 			return
 		}
 	}
-	r.add(map[string]any{"output_type": "stream", "name": name, "text": text})
+	r.add(map[string]any{"output_type": "stream", "name": name, "text": ""})
+	r.text = &strings.Builder{}
+	r.text.WriteString(text)
+}
+
+// keep returns the part of text that fits under the cell's limit, and
+// counts the rest as dropped.
+func (r *cellRecorder) keep(text string) string {
+	if r.limit < 0 {
+		return text
+	}
+	room := max(0, r.limit-r.saved)
+	if int64(len(text)) <= room {
+		r.saved += int64(len(text))
+		return text
+	}
+	cut := int(room)
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	r.saved += int64(cut)
+	r.dropped += int64(len(text) - cut)
+	return text[:cut]
 }
 
 func (r *cellRecorder) Display(b display.Bundle, id display.ID) {
@@ -370,6 +433,7 @@ func (r *cellRecorder) Update(b display.Bundle, id display.ID) {
 }
 
 func (r *cellRecorder) ClearOutput(wait bool) {
+	r.closeText()
 	if wait {
 		r.clearWait = true
 		return
@@ -409,6 +473,12 @@ func (r *cellRecorder) finish() {
 	if r.liveOnLine {
 		io.WriteString(r.log, "\n")
 		r.liveOnLine = false
+	}
+	r.closeText()
+	if r.dropped > 0 {
+		r.add(map[string]any{"output_type": "stream", "name": "stderr", "text": fmt.Sprintf(
+			"golora: output truncated: %.1f MB not saved in the notebook (it kept the first %.1f MB; golora run --max-output-mb raises the limit)\n",
+			float64(r.dropped)/(1<<20), float64(r.saved)/(1<<20))})
 	}
 	if r.outputs == nil {
 		r.outputs = []any{}
