@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,7 @@ func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions)
 	if log == nil {
 		log = io.Discard
 	}
+	terminal := isTerminal(log)
 	limit := opts.MaxOutput
 	if limit == 0 {
 		limit = DefaultMaxOutput
@@ -133,7 +135,7 @@ func (s *Session) RunNotebook(ctx context.Context, path string, opts RunOptions)
 		}
 		src := c.source()
 		fmt.Fprintf(log, "── cell %d/%d ──────────────────────────────\n", n, code)
-		out := &cellRecorder{log: log, limit: limit}
+		out := &cellRecorder{log: log, limit: limit, redraw: terminal}
 		start := time.Now()
 		res := s.Execute(ctx, src, ExecOptions{Count: n, StoreHistory: true}, out)
 		if res.Value != nil {
@@ -358,7 +360,20 @@ type cellRecorder struct {
 	clearWait  bool
 	liveID     display.ID // the display last echoed, redrawn in place
 	liveOnLine bool
+
+	// redraw redraws a progress bar in place, for a terminal. Otherwise (a
+	// log file) a bar gets a line at most every logProgressGap, and its
+	// latest state when other text comes or the cell ends.
+	redraw  bool
+	now     func() time.Time // time.Now; tests replace it
+	shownAt map[display.ID]time.Time
+	pending map[display.ID]string
+	order   []display.ID // of the bars in pending, as they first came
 }
+
+// logProgressGap is the shortest time between two lines of one progress
+// bar in a log.
+const logProgressGap = 5 * time.Second
 
 func (r *cellRecorder) add(o map[string]any) {
 	r.closeText()
@@ -447,6 +462,7 @@ func (r *cellRecorder) Input(context.Context, string, bool) (string, error) {
 
 // echo writes cell text to the log, ending a display redrawn in place.
 func (r *cellRecorder) echo(text string) {
+	r.flushBars()
 	if r.liveOnLine {
 		io.WriteString(r.log, "\n")
 		r.liveOnLine = false
@@ -458,6 +474,10 @@ func (r *cellRecorder) echo(text string) {
 // display (a progress bar) is redrawn on its line.
 func (r *cellRecorder) echoDisplay(b display.Bundle, id display.ID) {
 	text := b.Text()
+	if id != "" && !strings.Contains(text, "\n") && !r.redraw {
+		r.logBar(id, text)
+		return
+	}
 	if id != "" && !strings.Contains(text, "\n") {
 		if r.liveOnLine && r.liveID != id {
 			io.WriteString(r.log, "\n")
@@ -469,7 +489,45 @@ func (r *cellRecorder) echoDisplay(b display.Bundle, id display.ID) {
 	r.echo(text + "\n")
 }
 
+// logBar writes a line of a bar to a log, or keeps it for later when the
+// bar had a line less than logProgressGap ago.
+func (r *cellRecorder) logBar(id display.ID, text string) {
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	t := now()
+	if last, ok := r.shownAt[id]; ok && t.Sub(last) < logProgressGap {
+		if r.pending == nil {
+			r.pending = map[display.ID]string{}
+		}
+		if _, ok := r.pending[id]; !ok {
+			r.order = append(r.order, id)
+		}
+		r.pending[id] = text
+		return
+	}
+	if r.shownAt == nil {
+		r.shownAt = map[display.ID]time.Time{}
+	}
+	r.shownAt[id] = t
+	if _, ok := r.pending[id]; ok {
+		delete(r.pending, id)
+		r.order = slices.DeleteFunc(r.order, func(x display.ID) bool { return x == id })
+	}
+	io.WriteString(r.log, text+"\n")
+}
+
+// flushBars writes the latest state of the bars that have one not written.
+func (r *cellRecorder) flushBars() {
+	for _, id := range r.order {
+		io.WriteString(r.log, r.pending[id]+"\n")
+	}
+	r.pending, r.order = nil, nil
+}
+
 func (r *cellRecorder) finish() {
+	r.flushBars()
 	if r.liveOnLine {
 		io.WriteString(r.log, "\n")
 		r.liveOnLine = false
@@ -497,4 +555,15 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar can be
+// redrawn in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/display"
@@ -173,5 +174,41 @@ func TestCellRecorderMergesStreams(t *testing.T) {
 	}
 	if want := "stdout:ab stderr:c display stderr:ef"; strings.Join(got, " ") != want {
 		t.Fatalf("outputs %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestProgressInALog: in a log that is not a terminal, a bar updated ten
+// times a second for 12 s gets a plain line every 5 s and its final state,
+// not a redraw at every update.
+func TestProgressInALog(t *testing.T) {
+	var log strings.Builder
+	clock := time.Unix(0, 0)
+	r := &cellRecorder{log: &log, limit: -1, now: func() time.Time { return clock }}
+	id := display.NewID()
+	r.Display(display.Text("step 0"), id)
+	for i := 1; i <= 120; i++ {
+		clock = clock.Add(100 * time.Millisecond)
+		r.Update(display.Text("step "+strconv.Itoa(i)), id)
+	}
+	r.finish()
+	got := log.String()
+	if strings.ContainsAny(got, "\r\x1b") {
+		t.Errorf("the log has terminal redraws: %q", got)
+	}
+	if want := "step 0\nstep 50\nstep 100\nstep 120\n"; got != want {
+		t.Errorf("the log is %q, want %q", got, want)
+	}
+}
+
+// TestProgressOnATerminal: on a terminal the bar is redrawn in place.
+func TestProgressOnATerminal(t *testing.T) {
+	var log strings.Builder
+	r := &cellRecorder{log: &log, limit: -1, redraw: true}
+	id := display.NewID()
+	r.Display(display.Text("step 0"), id)
+	r.Update(display.Text("step 1"), id)
+	r.finish()
+	if want := "\r\x1b[Kstep 0\r\x1b[Kstep 1\n"; log.String() != want {
+		t.Errorf("the terminal got %q, want %q", log.String(), want)
 	}
 }
