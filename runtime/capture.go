@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync"
@@ -10,26 +11,31 @@ import (
 	"unicode/utf8"
 )
 
-// capture redirects the process's file descriptors 1 and 2 into pipes and
-// forwards what arrives to the running cell's streams. It catches every
-// writer: interpreted fmt calls, os.Stdout, compiled builtins and C
-// libraries alike.
+// capture redirects the process's file descriptors 1 and 2 and forwards
+// what arrives to the running cell's streams. It catches every writer:
+// interpreted fmt calls, os.Stdout, compiled builtins and C libraries
+// alike. Descriptor 1 becomes a pipe; descriptor 2 a regular file, so that a
+// crash can always write its reason (see tail.go).
 //
-// A pipe delivers its bytes in order but later than the write, so before a
-// display or a result the runtime calls sync: it writes a marker into each
-// pipe and waits until the reader has passed it. Everything written before
-// the marker has then reached the cell.
+// Text reaches the reader later than the write, so before a display or a
+// result the runtime calls sync: it writes a marker into each stream and
+// waits until the reader has passed it. Everything written before the
+// marker has then reached the cell.
 type capture struct {
 	route   *router
 	streams [2]*capStream
 	saved   [2]int // duplicates of the original descriptors 1 and 2
+	tail    *tailFile
+	watcher *crashWatcher
 }
 
 type capStream struct {
 	name   string
 	fd     int
-	file   *os.File // the descriptor writes go to (os.Stdout or os.Stderr)
-	r      *os.File
+	file   *os.File  // the descriptor writes go to (os.Stdout or os.Stderr)
+	r      io.Reader // what the reader reads: a pipe or the tail of a file
+	closer io.Closer
+	wake   func() // makes the reader look for new text at once
 	route  *router
 	done   chan struct{}
 	mu     sync.Mutex
@@ -54,21 +60,48 @@ func startCapture(route *router) (*capture, *os.File, error) {
 			return nil, nil, fmt.Errorf("runtime: capturing %s: %w", names[i], err)
 		}
 		c.saved[i] = saved
-		r, w, err := os.Pipe()
+		st := &capStream{name: names[i], fd: fd, file: files[i], route: route, done: make(chan struct{}), wait: map[string]chan struct{}{}, wake: func() {}}
+		w, err := c.open(st)
 		if err != nil {
 			c.stop()
 			return nil, nil, fmt.Errorf("runtime: capturing %s: %w", names[i], err)
 		}
-		if err := dup2FD(int(w.Fd()), fd); err != nil {
+		err = dup2FD(int(w.Fd()), fd)
+		w.Close()
+		if err != nil {
+			st.closer.Close()
 			c.stop()
 			return nil, nil, fmt.Errorf("runtime: capturing %s: %w", names[i], err)
 		}
-		w.Close()
-		st := &capStream{name: names[i], fd: fd, file: files[i], r: r, route: route, done: make(chan struct{}), wait: map[string]chan struct{}{}}
 		c.streams[i] = st
 		go st.read()
 	}
-	return c, os.NewFile(uintptr(c.saved[1]), "stderr"), nil
+	console := os.NewFile(uintptr(c.saved[1]), "stderr")
+	w, err := startCrashWatcher(c.tail, console)
+	if err != nil {
+		fmt.Fprintf(console, "golora: %v; should golora crash, its reason may be lost\n", err)
+	}
+	c.watcher = w
+	return c, console, nil
+}
+
+// open gives a stream what its reader reads, and returns the descriptor
+// that writers must write to.
+func (c *capture) open(st *capStream) (*os.File, error) {
+	if st.fd == 2 {
+		t, w, err := newTailFile()
+		if err != nil {
+			return nil, err
+		}
+		c.tail, st.r, st.closer, st.wake = t, t, t.f, t.poke
+		return w, nil
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	st.r, st.closer = r, r
+	return w, nil
 }
 
 // stop gives the process its descriptors back.
@@ -80,10 +113,17 @@ func (c *capture) stop() error {
 				first = err
 			}
 		}
-		if st != nil {
-			<-st.done
-			st.r.Close()
+		if st == nil {
+			continue
 		}
+		if st.fd == 2 {
+			c.tail.stop()
+		}
+		<-st.done
+		st.closer.Close()
+	}
+	if c.watcher != nil {
+		c.watcher.stop()
 	}
 	return first
 }
@@ -112,6 +152,7 @@ func (st *capStream) sync() {
 	if _, err := st.file.Write(marker); err != nil {
 		return
 	}
+	st.wake()
 	select {
 	case <-ch:
 	case <-time.After(syncTimeout):
