@@ -146,8 +146,8 @@ func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
 		// yaegi's own complaint about x.F with x unknown can be a nil
 		// pointer or a "definition loop": say what is missing instead.
 		slices.Sort(unknown)
-		return errorf("CompileError", "undefined: %s (in %s.…): it is neither a name of this notebook nor a package that cells can import; %s",
-			unknown[0], unknown[0], s.pkgs.importable())
+		return errorf("CompileError", "undefined: %s (in %s): it is neither a name of this notebook nor a package that cells can import; %s",
+			unknown[0], firstSelection(nodes, unknown[0]), s.pkgs.importable())
 	}
 	for _, w := range want {
 		switch {
@@ -168,6 +168,22 @@ func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
 		st.imported[w.name] = w.path
 	}
 	return s.importInto(s.file)
+}
+
+// firstSelection returns the first x.Sel in nodes, as text.
+func firstSelection(nodes []ast.Node, x string) string {
+	found := x + ".…"
+	for _, n := range nodes {
+		ast.Inspect(n, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == x && strings.HasSuffix(found, "…") {
+					found = x + "." + sel.Sel.Name
+				}
+			}
+			return strings.HasSuffix(found, "…")
+		})
+	}
+	return found
 }
 
 // importInto makes every package the notebook imported visible in a cell

@@ -81,7 +81,7 @@ func TestUnknownPackageIsNamed(t *testing.T) {
 	if res.Err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"undefined: safetensors", "cells can import", "llama", "lora", "display"} {
+	for _, want := range []string{"undefined: safetensors (in safetensors.Open)", "cells can import", "llama", "lora", "display"} {
 		if !strings.Contains(res.Err.Value, want) {
 			t.Errorf("error %q does not say %q", res.Err.Value, want)
 		}
