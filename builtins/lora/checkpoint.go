@@ -102,7 +102,8 @@ func (t *trainer) checkpoint(step int) error {
 		return fmt.Errorf("lora: checkpoint: %w", err)
 	}
 	t.run.Checkpoint, t.saved = final, step
-	return t.rotate()
+	t.rotate()
+	return nil
 }
 
 // writeCheckpoint writes the files of the checkpoint of step into dir.
@@ -225,21 +226,23 @@ func latestCheckpoint(dir string) (string, int, error) {
 	return last.dir, last.step, nil
 }
 
-// rotate removes the oldest checkpoints beyond SaveTotalLimit.
-func (t *trainer) rotate() error {
+// rotate removes the oldest checkpoints beyond SaveTotalLimit. A checkpoint
+// it cannot remove stays, said in the run's output: the new checkpoint is
+// whole, so the run goes on.
+func (t *trainer) rotate() {
 	if t.cfg.SaveTotalLimit == 0 {
-		return nil
+		return
 	}
 	list, err := checkpoints(t.run.Dir)
 	if err != nil {
-		return fmt.Errorf("lora: SaveTotalLimit: %w", err)
+		fmt.Fprintf(t.out, "note: SaveTotalLimit %d: listing the checkpoints: %v (older ones stay)\n", t.cfg.SaveTotalLimit, err)
+		return
 	}
 	for _, c := range list[:max(len(list)-t.cfg.SaveTotalLimit, 0)] {
 		if err := os.RemoveAll(c.dir); err != nil {
-			return fmt.Errorf("lora: SaveTotalLimit %d: removing %s: %w", t.cfg.SaveTotalLimit, c.dir, err)
+			fmt.Fprintf(t.out, "note: SaveTotalLimit %d: could not remove %s: %v (it stays; remove it by hand)\n", t.cfg.SaveTotalLimit, c.dir, err)
 		}
 	}
-	return nil
 }
 
 // clearCheckpoints removes the checkpoint folders an earlier run left in
