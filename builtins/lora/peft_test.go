@@ -28,6 +28,14 @@ type refExamples struct {
 	Steps        int `json:"steps"`
 }
 
+// refStep is what PEFT's run reported of one optimizer step.
+type refStep struct {
+	Loss     float64 `json:"loss"`
+	LR       float64 `json:"lr"`
+	GradNorm float64 `json:"grad_norm"`
+	Tokens   int     `json:"tokens"`
+}
+
 type refCase struct {
 	Case struct {
 		Name        string   `json:"name"`
@@ -42,12 +50,7 @@ type refCase struct {
 		Scheduler   string   `json:"scheduler"`
 		Warmup      int      `json:"warmup"`
 	} `json:"case"`
-	Steps []struct {
-		Loss     float64 `json:"loss"`
-		LR       float64 `json:"lr"`
-		GradNorm float64 `json:"grad_norm"`
-		Tokens   int     `json:"tokens"`
-	} `json:"steps"`
+	Steps []refStep `json:"steps"`
 	Probe struct {
 		IDs    [][]int   `json:"ids"`
 		Mask   [][]int   `json:"mask"`
@@ -175,8 +178,8 @@ func TestTrainingMatchesPEFT(t *testing.T) {
 					worst = max(worst, math.Abs(float64(g[i]-wantW[i])))
 				}
 			}
-			if worst > 1e-4 {
-				t.Errorf("final adapter weights differ from PEFT's by up to %.2g", worst)
+			if tol := weightTolerance(c.Optimizer, ref.Steps); worst > tol {
+				t.Errorf("final adapter weights differ from PEFT's by up to %.2g (tolerance %.2g)", worst, tol)
 			}
 			// The logits of the trained adapter.
 			out, err := adapted.Forward(context.Background(), llama.Batch{Tokens: ref.Probe.IDs, Mask: ref.Probe.Mask})
@@ -187,6 +190,26 @@ func TestTrainingMatchesPEFT(t *testing.T) {
 			t.Logf("5 steps: losses within 1e-4, weights within %.2g of PEFT", worst)
 		})
 	}
+}
+
+// weightTolerance is how far the trained weights may be from PEFT's. Plain
+// SGD moves a weight by lr times its gradient, so the weights agree as the
+// gradients do: 1e-4. Adam and AdamW divide each element's gradient by its
+// own running RMS, so an element whose gradient is near zero moves by up to
+// its learning rate whatever the gradient's size, and rounding alone can
+// change that move: there the bound is 1% of the most any element can have
+// moved (the sum of the steps' learning rates), if that is larger. Measured
+// on XLA's CPU plugin on an AMD EPYC: 1.5e-4 on adamw-qv (Σlr 0.025), whose
+// logits still agree with PEFT's within checkLogits' tolerance.
+func weightTolerance(optimizer string, steps []refStep) float64 {
+	if optimizer == "sgd" {
+		return 1e-4
+	}
+	var sum float64
+	for _, s := range steps {
+		sum += s.LR
+	}
+	return max(1e-4, 0.01*sum)
 }
 
 // checkLogits compares logits at the unpadded positions.
