@@ -10,11 +10,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/dtypes/bfloat16"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/bfloat16"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
@@ -291,7 +291,7 @@ func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.P
 			err = fmt.Errorf("bench: building the step: %v", r)
 		}
 	}()
-	ctx := m.Context()
+	ctx := m.Store().RootScope()
 	ids := shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq)
 	tokens, targets := graph.Parameter(g, "tokens", ids), graph.Parameter(g, "targets", ids)
 	weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
@@ -299,7 +299,7 @@ func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.P
 	var wrt []*graph.Node
 	for v := range ctx.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {
-			wrt = append(wrt, v.ValueGraph(g))
+			wrt = append(wrt, v.NodeValue(g))
 		}
 	}
 	products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)

@@ -3,8 +3,8 @@ package llama
 import (
 	"fmt"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Linear identifies one linear module of the model, a weight W [Out, In]
@@ -65,21 +65,21 @@ func (m *Model) Linears() []Linear {
 //
 // Adapt runs while a graph is built (once per compiled shape), not per step.
 type Adapter interface {
-	Adapt(ctx *context.Context, l Linear, x, y *Node) *Node
+	Adapt(ctx *model.Scope, l Linear, x, y *Node) *Node
 }
 
 // AdapterFunc lets an ordinary function be an Adapter.
-type AdapterFunc func(ctx *context.Context, l Linear, x, y *Node) *Node
+type AdapterFunc func(ctx *model.Scope, l Linear, x, y *Node) *Node
 
 // Adapt calls f.
-func (f AdapterFunc) Adapt(ctx *context.Context, l Linear, x, y *Node) *Node { return f(ctx, l, x, y) }
+func (f AdapterFunc) Adapt(ctx *model.Scope, l Linear, x, y *Node) *Node { return f(ctx, l, x, y) }
 
 // WithAdapter returns a model that shares m's weights and context and
 // applies a (nil for none) in every forward pass: in Generate, Perplexity,
 // Forward and Gradients. Its compiled graphs are its own.
 func (m *Model) WithAdapter(a Adapter) *Model {
-	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, ctx: m.ctx,
-		weights: m.weights, adapter: a, tok: m.tok, tokErr: m.tokErr, compute: m.compute, execs: map[string]*context.Exec{}}
+	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: m.store,
+		weights: m.weights, adapter: a, tok: m.tok, tokErr: m.tokErr, compute: m.compute, execs: map[string]*model.Exec{}}
 }
 
 // Adapter returns the adapter the model applies, or nil.

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // TestAdapterSeesModuleInputAndOutput checks that an adapter adding x·Δᵀ to
@@ -24,7 +24,7 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 	for i := range delta {
 		delta[i] = float32(rng.NormFloat64() * 0.1)
 	}
-	adapted := base.WithAdapter(AdapterFunc(func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+	adapted := base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l != target {
 			return y
 		}
@@ -61,12 +61,12 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 // adapter's variables get gradients.
 func TestGradientsOfAdapterOnly(t *testing.T) {
 	base, e := testModel(t, "gqa")
-	adapted := base.WithAdapter(AdapterFunc(func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+	adapted := base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l.Module != "v_proj" {
 			return y
 		}
-		scale := ctx.InAbsPath("/test_adapter/"+l.Name()).Checked(false).VariableWithValue("scale", float32(1))
-		return Mul(y, scale.ValueGraph(x.Graph()))
+		scale := ctx.Store().Scope("/test_adapter/"+l.Name()).VariableWithValue("scale", float32(1))
+		return Mul(y, scale.NodeValue(x.Graph()))
 	}))
 	loss, grads, err := adapted.Gradients(context.Background(), Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels})
 	if err != nil {

@@ -7,17 +7,19 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/backends/xla"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/go-xla/compute/xla"
 )
 
 // BackendEnv is the environment variable that chooses the GoMLX backend, as
-// GoMLX itself reads it: unset or "go[:options]" for simplego (pure Go, the
-// CPU default), "xla:PLUGIN" or "xla:/abs/path/pjrt_plugin.so" for XLA.
+// GoMLX itself reads it: unset or "go[:options]" for the Go backend
+// (compute/gobackend, pure Go, the CPU default; "simplego", its name before
+// GoMLX v0.28, is accepted too), "xla:PLUGIN" or
+// "xla:/abs/path/pjrt_plugin.so" for XLA.
 const BackendEnv = "GOMLX_BACKEND"
 
-// simplegoDefaults is the simplego configuration golora uses unless
+// simplegoDefaults is the Go backend's configuration golora uses unless
 // GOMLX_BACKEND sets the parallelism or ops_sequential itself. simplego's
 // default pool of workers is as large as the number of cores, and each op
 // that runs in parallel with others may start parallel work of its own: with
@@ -34,7 +36,7 @@ var xlaAliases = []string{"xla", "stablehlo", "shlo", "hlo", "pjrt"}
 
 // backendChoice is what GOMLX_BACKEND asks for and what golora will use.
 type backendChoice struct {
-	name   string // "simplego" or "xla".
+	name   string // "go" or "xla".
 	config string // Configuration passed to the backend's constructor.
 	note   string // Why the choice differs from the request, if it does.
 }
@@ -46,19 +48,19 @@ func chooseBackend() backendChoice {
 	spec := os.Getenv(BackendEnv)
 	name, config, _ := strings.Cut(spec, ":")
 	switch {
-	case name == "" || name == simplego.BackendName:
+	case name == "" || name == gobackend.BackendName || name == "simplego":
 		if !strings.Contains(config, "ops_sequential") && !strings.Contains(config, "parallelism") {
 			config = strings.Trim(config+","+simplegoDefaults, ",")
 		}
-		return backendChoice{name: "simplego", config: config}
+		return backendChoice{name: gobackend.BackendName, config: config}
 	case slices.Contains(xlaAliases, name):
 		if err := findPlugin(config); err != nil {
-			return backendChoice{name: "simplego", config: simplegoDefaults,
+			return backendChoice{name: gobackend.BackendName, config: simplegoDefaults,
 				note: fmt.Sprintf("%s=%s: %v", BackendEnv, spec, err)}
 		}
 		return backendChoice{name: "xla", config: config}
 	}
-	return backendChoice{name: "simplego", config: simplegoDefaults,
+	return backendChoice{name: gobackend.BackendName, config: simplegoDefaults,
 		note: fmt.Sprintf("%s=%s names no backend golora knows (want go or xla)", BackendEnv, spec)}
 }
 
@@ -83,11 +85,15 @@ func findPlugin(config string) error {
 	return nil
 }
 
-// String describes the choice for a person.
+// String describes the choice for a person: the backend, its configuration,
+// and on the Go backend the matrix kernels in use (see MatrixKernels).
 func (c backendChoice) String() string {
 	s := c.name
 	if c.config != "" {
 		s += " (" + c.config + ")"
+	}
+	if c.name == gobackend.BackendName {
+		s += ", " + MatrixKernels() + " matrix kernels"
 	}
 	if c.note != "" {
 		s += "; " + c.note
@@ -95,15 +101,16 @@ func (c backendChoice) String() string {
 	return s
 }
 
-// Backend returns the backend a model loaded now would run on: "simplego"
-// (pure Go, the CPU default) or "xla", with its configuration, and why XLA
-// was not used when GOMLX_BACKEND asked for it.
+// Backend returns the backend a model loaded now would run on: "go" (pure
+// Go, the CPU default, with the matrix kernels it uses: "go
+// (parallelism=-1), AVX2 matrix kernels") or "xla", with its configuration,
+// and why XLA was not used when GOMLX_BACKEND asked for it.
 func Backend() string { return chooseBackend().String() }
 
 // newBackend creates the backend chooseBackend picks.
-func newBackend() (backends.Backend, backendChoice, error) {
+func newBackend() (compute.Backend, backendChoice, error) {
 	c := chooseBackend()
-	var b backends.Backend
+	var b compute.Backend
 	var err error
 	if c.name == "xla" {
 		b, err = xla.New(c.config)
@@ -116,11 +123,11 @@ func newBackend() (backends.Backend, backendChoice, error) {
 	return b, c, nil
 }
 
-// newSimplego creates a simplego backend. simplego prints a line to
+// newSimplego creates a Go backend. It prints a line to
 // standard output whenever it is given a parallelism, which a notebook would
 // show under the cell; newSimplego keeps it quiet.
-func newSimplego(config string) (b backends.Backend, err error) {
-	withoutStdout(func() { b, err = simplego.New(config) })
+func newSimplego(config string) (b compute.Backend, err error) {
+	withoutStdout(func() { b, err = gobackend.New(config) })
 	return b, err
 }
 

@@ -4,10 +4,10 @@ import (
 	"math"
 	"runtime"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // maskedBias is added to the attention scores of pairs that must not attend:
@@ -20,14 +20,14 @@ const maskedBias = -1e30
 // padding; nil when every token is real) → logits [batch, seq, vocab]
 // (float32). Positions count from 0 in every row, so padding goes on the
 // right. The model's adapter, if any, is applied to every linear module.
-func (m *Model) LogitsGraph(ctx *context.Context, tokens, mask *Node) *Node {
+func (m *Model) LogitsGraph(ctx *model.Scope, tokens, mask *Node) *Node {
 	return m.head(m.selfHidden(ctx, tokens, mask))
 }
 
 // selfHidden runs the model over tokens [batch, seq] attending to
 // themselves, positions from 0, and returns the final hidden states [batch,
 // seq, hidden].
-func (m *Model) selfHidden(ctx *context.Context, tokens, mask *Node) *Node {
+func (m *Model) selfHidden(ctx *model.Scope, tokens, mask *Node) *Node {
 	seq := tokens.Shape().Dimensions[1]
 	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
 	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
@@ -41,7 +41,7 @@ func (m *Model) selfHidden(ctx *context.Context, tokens, mask *Node) *Node {
 // training must not score, for padding, and for the last position. It is
 // CrossEntropy of LogitsGraph, computed without materialising the gradient
 // of the logits (see loss.go).
-func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *Node) *Node {
+func (m *Model) LossGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
 	return meanLoss(m.LossSumGraph(ctx, tokens, mask, targets, weights))
 }
 
@@ -49,10 +49,10 @@ func (m *Model) LossGraph(ctx *context.Context, tokens, mask, targets, weights *
 // negative log-likelihoods and the sum of the weights. Gradient accumulation
 // adds the sums of several micro-batches and divides once, so that every
 // scored token of an optimizer step weighs the same.
-func (m *Model) LossSumGraph(ctx *context.Context, tokens, mask, targets, weights *Node) (sum, count *Node) {
+func (m *Model) LossSumGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) (sum, count *Node) {
 	h := m.selfHidden(ctx, tokens, mask)
 	head := m.weights[m.headName()]
-	return headLoss(h, head.ValueGraph(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
+	return headLoss(h, head.NodeValue(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
 }
 
 // lossChunks is the number of chunks of rows headLoss splits the logits
@@ -102,7 +102,7 @@ func crossEntropySum(logits, targets, weights *Node) (sum, count *Node) {
 
 // hidden runs the embedding, the layers and the final norm: tokens [batch,
 // seq] at positions [seq] → [batch, seq, hidden].
-func (m *Model) hidden(ctx *context.Context, tokens, positions *Node, att attention) *Node {
+func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention) *Node {
 	g := tokens.Graph()
 	c := m.Config
 	x := Gather(m.weight(g, embedName), InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
@@ -129,11 +129,11 @@ func (m *Model) headName() string {
 }
 
 // weight returns the graph value of the named weight.
-func (m *Model) weight(g *Graph, name string) *Node { return m.weights[name].ValueGraph(g) }
+func (m *Model) weight(g *Graph, name string) *Node { return m.weights[name].NodeValue(g) }
 
 // block is one decoder layer: pre-norm attention and pre-norm SiLU-gated
 // MLP, each added to the residual stream.
-func (m *Model) block(ctx *context.Context, layer int, x *Node, r rope, att attention) *Node {
+func (m *Model) block(ctx *model.Scope, layer int, x *Node, r rope, att attention) *Node {
 	g := x.Graph()
 	c := m.Config
 	dims := x.Shape().Dimensions
@@ -150,7 +150,7 @@ func (m *Model) block(ctx *context.Context, layer int, x *Node, r rope, att atte
 }
 
 // linear applies module l to x [batch, seq, In], then the adapter.
-func (m *Model) linear(ctx *context.Context, l Linear, x *Node) *Node {
+func (m *Model) linear(ctx *model.Scope, l Linear, x *Node) *Node {
 	y := productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
 	if m.adapter != nil {
 		y = m.adapter.Adapt(ctx, l, x, y)

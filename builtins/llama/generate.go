@@ -8,11 +8,11 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // GenOptions control generation.
@@ -91,7 +91,7 @@ func (m *Model) GenerateIDs(ctx context.Context, prompt []int, opts GenOptions, 
 		return nil, err
 	}
 	defer func() { finalize(caches) }()
-	step, err := m.exec(fmt.Sprintf("decode/%d", capacity), m.decodeGraph)
+	step, err := execFor(m, fmt.Sprintf("decode/%d", capacity), m.decodeGraph)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (m *Model) prefill(prompt []int, capacity int) ([]float32, []*tensors.Tenso
 	for i, id := range prompt {
 		padded[i] = int32(id)
 	}
-	exec, err := m.exec(fmt.Sprintf("prefill/%d", capacity), func(ctx *mlctx.Context, inputs []*Node) []*Node {
+	exec, err := execFor(m, fmt.Sprintf("prefill/%d", capacity), func(ctx *model.Scope, inputs []*Node) []*Node {
 		return m.prefillGraph(ctx, inputs[0], inputs[1], capacity)
 	})
 	if err != nil {
@@ -151,7 +151,7 @@ func (m *Model) prefill(prompt []int, capacity int) ([]float32, []*tensors.Tenso
 
 // prefillGraph returns the logits [vocab] at position last of tokens [1,
 // seq], then the layers' keys and values padded to capacity positions.
-func (m *Model) prefillGraph(ctx *mlctx.Context, tokens, last *Node, capacity int) []*Node {
+func (m *Model) prefillGraph(ctx *model.Scope, tokens, last *Node, capacity int) []*Node {
 	g := tokens.Graph()
 	c := m.Config
 	seq := tokens.Shape().Dimensions[1]
@@ -174,7 +174,7 @@ func (m *Model) prefillGraph(ctx *mlctx.Context, tokens, last *Node, capacity in
 // decodeGraph runs one new token: inputs are the token [1, 1], its
 // position (an int32 scalar) and the caches; it returns the logits [vocab]
 // and the caches with the token's keys and values written in.
-func (m *Model) decodeGraph(ctx *mlctx.Context, inputs []*Node) []*Node {
+func (m *Model) decodeGraph(ctx *model.Scope, inputs []*Node) []*Node {
 	token, pos, caches := inputs[0], inputs[1], inputs[2:]
 	g := token.Graph()
 	capacity := caches[0].Shape().Dimensions[1]

@@ -1,9 +1,9 @@
 package llama
 
 import (
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
 )
 
 // The LM head and the cross entropy are one unit for training: headLoss
@@ -14,7 +14,7 @@ import (
 // automatic differentiation, the loss's backward pass broadcasts the upstream
 // gradient to their shape, multiplies it by the exponentials, fills a tensor
 // of zeros, scatters the targets' terms into it and adds the two: five
-// passes over 131 MB, each one a single-threaded op on simplego. The
+// passes over 131 MB, each one a single-threaded op on gobackend. The
 // gradient of the loss with respect to the logits is (softmax − onehot)·w,
 // so with respect to the hidden states h it is (w/z)·(e·W) − w·W[target]
 // (e the exponentials, z their row sums) and with respect to W it is

@@ -13,11 +13,11 @@ import (
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
 	"github.com/golora/golora/internal/cmem"
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Model is a LLaMA-architecture causal language model whose weights live in
@@ -27,18 +27,18 @@ type Model struct {
 	Config Config
 	Dir    string
 
-	backend backends.Backend
+	backend compute.Backend
 	choice  backendChoice
-	ctx     *context.Context
-	weights map[string]*context.Variable // By Hugging Face tensor name.
+	store   *model.Store
+	weights map[string]*model.Variable // By Hugging Face tensor name.
 	adapter Adapter
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 
 	mu       sync.Mutex
-	compute  dtypes.DType             // The frozen products' dtype; see SetComputeDType.
-	execs    map[string]*context.Exec // Compiled entry points, built on first use.
-	compiled cmem.Compilations        // Runs the execs; see package cmem.
+	compute  dtypes.DType           // The frozen products' dtype; see SetComputeDType.
+	execs    map[string]*model.Exec // Compiled entry points, built on first use.
+	compiled cmem.Compilations      // Runs the execs; see package cmem.
 }
 
 // The Hugging Face names of the model's tensors.
@@ -94,8 +94,8 @@ func newModel(cfg Config, dir string) (*Model, error) {
 	// Unchecked: a graph built again (a notebook cell run twice, a second
 	// WithAdapter) finds the variables an adapter or an optimizer created the
 	// first time, instead of panicking with "variable already exists".
-	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, ctx: context.New().Checked(false),
-		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{},
+	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, store: model.NewStore(),
+		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{},
 		compute: dtypes.Float32, tokErr: errors.New("none loaded")}, nil
 }
 
@@ -153,7 +153,7 @@ func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error
 // variable "weight").
 func (m *Model) addWeight(name string, value *tensors.Tensor) {
 	scope, varName := splitTensorName(name)
-	v := m.ctx.InAbsPath(scope).VariableWithValue(varName, value)
+	v := m.store.Scope(scope).VariableWithValue(varName, value)
 	v.SetTrainable(false)
 	m.weights[name] = v
 }
@@ -168,7 +168,7 @@ func splitTensorName(name string) (scope, variable string) {
 // newTensor makes a float32 tensor of the given shape filled by fill. On a
 // backend that shares buffers with the host (simplego, XLA on CPU) fill
 // writes straight into the buffer the backend computes with.
-func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) error) (*tensors.Tensor, error) {
+func newTensor(b compute.Backend, shape shapes.Shape, fill func([]float32) error) (*tensors.Tensor, error) {
 	if b.HasSharedBuffers() {
 		buf, flat, err := b.NewSharedBuffer(0, shape)
 		if err != nil {
@@ -177,7 +177,7 @@ func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) erro
 		if err := fill(flat.([]float32)); err != nil {
 			return nil, err
 		}
-		return tensors.FromBuffer(b, buf)
+		return tensors.FromBuffer(buf)
 	}
 	// Otherwise fill a host tensor, move it to the device and free the host
 	// copy, so that at most one tensor is held twice at a time.
@@ -194,19 +194,20 @@ func newTensor(b backends.Backend, shape shapes.Shape, fill func([]float32) erro
 	return t, nil
 }
 
-// Context returns the GoMLX context that holds the model's weights. Graph
-// code (an Adapter, an optimizer) adds its own variables to it, under a scope
-// of its own, and executes with it (context.NewExec(m.Backend(), m.Context(),
-// …)). The context is unchecked: creating a variable that exists returns the
-// existing one, so that building a graph again (a re-run cell) works.
-func (m *Model) Context() *context.Context { return m.ctx }
+// Store returns the GoMLX variable store that holds the model's weights.
+// Graph code (an Adapter, an optimizer) adds its own variables to it, under a
+// scope of its own (m.Store().Scope("/lora")), and executes with it
+// (model.NewExec(m.Backend(), m.Store(), …)). Creating a variable that
+// exists returns the existing one, so that building a graph again (a re-run
+// cell) works.
+func (m *Model) Store() *model.Store { return m.store }
 
 // Backend returns the GoMLX backend the model computes on.
-func (m *Model) Backend() backends.Backend { return m.backend }
+func (m *Model) Backend() compute.Backend { return m.backend }
 
 // Weight returns the variable that holds the named weight (a Hugging Face
 // tensor name such as "model.layers.0.self_attn.q_proj.weight"), or nil.
-func (m *Model) Weight(name string) *context.Variable { return m.weights[name] }
+func (m *Model) Weight(name string) *model.Variable { return m.weights[name] }
 
 // WeightNames returns the names of the model's weights, in layer order.
 func (m *Model) WeightNames() []string {

@@ -6,9 +6,9 @@ import (
 	"math"
 
 	"github.com/golora/golora/builtins/display"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // PerplexityMethod names how Perplexity scores a text.
@@ -67,7 +67,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 	case stride < 1 || stride > maxLength:
 		return res, fmt.Errorf("llama: perplexity stride %d must be in [1, max_length=%d]; a larger stride would skip tokens", stride, maxLength)
 	}
-	exec, err := m.exec("nll", func(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
+	exec, err := execFor(m, "nll", func(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
 		return crossEntropySum(m.LogitsGraph(ctx, tokens, mask), targets, weights)
 	})
 	if err != nil {

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
 )
 
 // GoMLX's stock gradients of Dot and DotGeneral multiply broadcast operands
@@ -27,7 +27,6 @@ import (
 const productAliasPrefix = "/golora-product/"
 
 func init() {
-	VJPRegistration[NodeTypeDot] = dotVJP
 	stock := VJPRegistration[NodeTypeDotGeneral]
 	VJPRegistration[NodeTypeDotGeneral] = func(node *Node, vjps []*Node, outputShape shapes.Shape) []*Node {
 		if axes, ok := productAxesOf(node); ok {
@@ -61,7 +60,7 @@ func Product(lhs *Node, lhsContracting, lhsBatch []int, rhs *Node, rhsContractin
 func normAxes(x *Node, axes []int) []int {
 	out := make([]int, len(axes))
 	for i, a := range axes {
-		out[i] = AdjustAxisToOperandRank(x, a)
+		out[i] = MustAdjustAxis(a, x)
 	}
 	return out
 }
@@ -161,20 +160,6 @@ func iotaFrom(start, n int) []int {
 		out[i] = start + i
 	}
 	return out
-}
-
-// dotVJP is the gradient of Dot made of products, for its three cases:
-// vector·vector, matrix·vector and matrix·matrix.
-func dotVJP(node *Node, vjps []*Node, _ shapes.Shape) []*Node {
-	lhs, rhs, v := node.Inputs()[0], node.Inputs()[1], vjps[0]
-	switch {
-	case lhs.Rank() == 1 && rhs.Rank() == 1: // v is a scalar.
-		return []*Node{Mul(v, rhs), Mul(v, lhs)}
-	case lhs.Rank() == 2 && rhs.Rank() == 1: // [m,k]·[k] → [m].
-		return []*Node{Product(v, nil, nil, rhs, nil, nil), Product(lhs, []int{0}, nil, v, []int{0}, nil)}
-	default: // [m,k]·[k,n] → [m,n].
-		return []*Node{Product(v, []int{1}, nil, rhs, []int{1}, nil), Product(lhs, []int{0}, nil, v, []int{0}, nil)}
-	}
 }
 
 // ProductShape is one matrix product of a graph: its operands' shapes and

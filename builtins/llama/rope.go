@@ -3,8 +3,8 @@ package llama
 import (
 	"math"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
 )
 
 // invFrequencies returns RoPE's inverse frequencies θ^(−2i/d) for i < d/2,

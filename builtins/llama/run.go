@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // IgnoreLabel marks a label that the loss does not score, as in Hugging Face
@@ -117,7 +117,7 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 	if err != nil {
 		return Output{}, err
 	}
-	exec, err := m.exec("forward", func(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
+	exec, err := execFor(m, "forward", func(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
 		logits := m.LogitsGraph(ctx, tokens, mask)
 		return logits, CrossEntropy(logits, targets, weights)
 	})
@@ -153,14 +153,14 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 		return 0, nil, err
 	}
 	var names []string
-	exec, err := m.exec("gradients", func(ctx *mlctx.Context, inputs []*graph.Node) []*graph.Node {
+	exec, err := execFor(m, "gradients", func(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
 		loss := m.LossGraph(ctx, inputs[0], inputs[1], inputs[2], inputs[3])
 		g := loss.Graph()
 		var wrt []*graph.Node
 		names = names[:0]
 		for v := range ctx.IterVariables() {
 			if v.Trainable && v.InUseByGraph(g) {
-				wrt = append(wrt, v.ValueGraph(g))
+				wrt = append(wrt, v.NodeValue(g))
 				names = append(names, m.variableName(v))
 			}
 		}
@@ -182,25 +182,25 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 
 // variableName returns the Hugging Face name of a model weight, or the
 // scope/name of any other variable.
-func (m *Model) variableName(v *mlctx.Variable) string {
+func (m *Model) variableName(v *model.Variable) string {
 	for name, w := range m.weights {
 		if w == v {
 			return name
 		}
 	}
-	return v.ScopeAndName()
+	return v.Path()
 }
 
 // exec returns the compiled entry point called name, creating it with fn on
 // first use. An Exec compiles one graph per distinct input shape and keeps
 // them, so the same shapes never compile twice.
-func (m *Model) exec(name string, fn any) (*mlctx.Exec, error) {
+func execFor[F model.ExecGraphFn](m *Model, name string, fn F) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.execs[name]; e != nil {
 		return e, nil
 	}
-	e, err := mlctx.NewExecAny(m.backend, m.ctx, fn)
+	e, err := model.NewExec(m.backend, m.store, fn)
 	if err != nil {
 		return nil, fmt.Errorf("llama: compiling %s: %w", name, err)
 	}

@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/internal/atomicfile"
@@ -116,8 +116,8 @@ func (m *Model) Save(dir, dtype string) (err error) {
 // does not change the other.
 func (m *Model) Copy() (c *Model, err error) {
 	defer recoverTo(&err, "copy")
-	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, ctx: context.New().Checked(false),
-		weights: map[string]*context.Variable{}, execs: map[string]*context.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute}
+	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: model.NewStore(),
+		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute}
 	for _, name := range m.WeightNames() {
 		v := m.weights[name]
 		t, err := v.Value()

@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // loraOnQV is a minimal LoRA of the given rank on q_proj and v_proj
@@ -18,11 +18,11 @@ import (
 // created with plain VariableWithValue: the model's unchecked context makes
 // that safe when the graph is built again.
 func loraOnQV(rank int) AdapterFunc {
-	return func(ctx *mlctx.Context, l Linear, x, y *Node) *Node {
+	return func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l.Module != "q_proj" && l.Module != "v_proj" {
 			return y
 		}
-		scope := ctx.InAbsPath("/lora_test/" + l.Name())
+		scope := ctx.Store().Scope("/lora_test/" + l.Name())
 		rng := rand.New(rand.NewPCG(uint64(l.Layer), 7))
 		a := make([]float32, rank*l.In)
 		for i := range a {
@@ -31,8 +31,8 @@ func loraOnQV(rank int) AdapterFunc {
 		av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
 		bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
 		g := x.Graph()
-		down := Product(x, []int{-1}, nil, av.ValueGraph(g), []int{1}, nil)
-		return Add(y, Product(down, []int{-1}, nil, bv.ValueGraph(g), []int{1}, nil))
+		down := Product(x, []int{-1}, nil, av.NodeValue(g), []int{1}, nil)
+		return Add(y, Product(down, []int{-1}, nil, bv.NodeValue(g), []int{1}, nil))
 	}
 }
 
@@ -53,10 +53,10 @@ func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
 	}
 	before := tensors.MustCopyFlatData[float32](base.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
 	trainCell := func(steps int) []float32 {
-		step, err := mlctx.NewExec(base.Backend(), base.Context(), func(ctx *mlctx.Context, tokens, mask, targets, weights *Node) *Node {
-			ctx.SetTraining(tokens.Graph(), true)
+		step, err := model.NewExec(base.Backend(), base.Store(), func(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
+			ctx.Store().SetTraining(tokens.Graph(), true)
 			loss := adapted.LossGraph(ctx, tokens, mask, targets, weights)
-			optimizers.Adam().LearningRate(1e-2).Done().UpdateGraph(ctx, tokens.Graph(), loss)
+			optimizer.Adam().LearningRate(1e-2).Done().UpdateGraph(ctx, tokens.Graph(), loss)
 			return loss
 		})
 		if err != nil {

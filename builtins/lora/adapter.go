@@ -8,9 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/llama"
 )
@@ -39,13 +39,13 @@ type Adapter struct {
 
 	modules map[string]*module // by llama.Linear.Name()
 	order   []string           // module names in the model's order
-	rng     *context.Variable  // the dropout generator's state
+	rng     *model.Variable    // the dropout generator's state
 	scope   string
 }
 
 type module struct {
 	linear llama.Linear
-	a, b   *context.Variable
+	a, b   *model.Variable
 }
 
 // adapterCount makes each adapter's variable scope unique in a context.
@@ -62,7 +62,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 		modules: map[string]*module{},
 		scope:   fmt.Sprintf("lora-%d", adapterCount.Add(1)),
 	}
-	ctx := m.Context().Checked(false).In(a.scope)
+	ctx := m.Store().Scope("/" + a.scope)
 	want := map[string]bool{}
 	for _, t := range targets {
 		want[t] = true
@@ -82,7 +82,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 		for j := range av {
 			av[j] = float32((2*r.Float64() - 1) * bound)
 		}
-		mctx := ctx.In(l.Name())
+		mctx := ctx.At("%s", l.Name())
 		mod := &module{
 			linear: l,
 			a:      mctx.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(av, rank, l.In)),
@@ -111,27 +111,27 @@ func (a *Adapter) scaling() float64 {
 }
 
 // Adapt implements llama.Adapter.
-func (a *Adapter) Adapt(ctx *context.Context, l llama.Linear, x, y *graph.Node) *graph.Node {
+func (a *Adapter) Adapt(ctx *model.Scope, l llama.Linear, x, y *graph.Node) *graph.Node {
 	mod := a.modules[l.Name()]
 	if mod == nil {
 		return y
 	}
 	g := x.Graph()
 	if a.Dropout > 0 && ctx.IsTraining(g) {
-		state, u := graph.RandomUniform(a.rng.ValueGraph(g), x.Shape())
-		a.rng.SetValueGraph(state)
+		state, u := graph.RandomUniform(a.rng.NodeValue(g), x.Shape())
+		a.rng.SetNodeValue(state)
 		keep := graph.GreaterOrEqual(u, graph.Scalar(g, x.DType(), a.Dropout))
 		x = graph.Where(keep, graph.DivScalar(x, 1-a.Dropout), graph.ZerosLike(x))
 	}
-	ax := llama.Product(x, []int{-1}, nil, mod.a.ValueGraph(g), []int{1}, nil)
-	bax := llama.Product(ax, []int{-1}, nil, mod.b.ValueGraph(g), []int{1}, nil)
+	ax := llama.Product(x, []int{-1}, nil, mod.a.NodeValue(g), []int{1}, nil)
+	bax := llama.Product(ax, []int{-1}, nil, mod.b.NodeValue(g), []int{1}, nil)
 	return graph.Add(y, graph.MulScalar(bax, a.scaling()))
 }
 
 // variables returns the adapter's trainable variables, A then B of each
 // module, in the model's order.
-func (a *Adapter) variables() []*context.Variable {
-	var vs []*context.Variable
+func (a *Adapter) variables() []*model.Variable {
+	var vs []*model.Variable
 	for _, name := range a.order {
 		vs = append(vs, a.modules[name].a, a.modules[name].b)
 	}
@@ -157,7 +157,7 @@ func (a *Adapter) weights() (map[string][]float32, error) {
 	out := map[string][]float32{}
 	for _, name := range a.order {
 		m := a.modules[name]
-		for which, v := range map[string]*context.Variable{"A": m.a, "B": m.b} {
+		for which, v := range map[string]*model.Variable{"A": m.a, "B": m.b} {
 			t, err := v.Value()
 			if err != nil {
 				return nil, err
@@ -173,7 +173,7 @@ func (a *Adapter) weights() (map[string][]float32, error) {
 func (a *Adapter) setWeights(values map[string][]float32) error {
 	for _, name := range a.order {
 		m := a.modules[name]
-		for which, v := range map[string]*context.Variable{"A": m.a, "B": m.b} {
+		for which, v := range map[string]*model.Variable{"A": m.a, "B": m.b} {
 			key := peftName(name, which)
 			data, ok := values[key]
 			if !ok {

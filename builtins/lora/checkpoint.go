@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/internal/atomicfile"
@@ -115,7 +115,7 @@ func (t *trainer) writeCheckpoint(tmp string, step int) error {
 	for i, name := range t.eng.names {
 		for _, pair := range []struct {
 			suffix string
-			v      *mlctx.Variable
+			v      *model.Variable
 		}{{".exp_avg", t.eng.m[i]}, {".exp_avg_sq", t.eng.v[i]}} {
 			val, err := pair.v.Value()
 			if err != nil {
@@ -306,7 +306,7 @@ func (t *trainer) resume() (int, error) {
 		return 0, fmt.Errorf("lora: resume: %w", err)
 	}
 	defer f.Close()
-	set := func(v *mlctx.Variable, name string) error {
+	set := func(v *model.Variable, name string) error {
 		vals, err := f.Float32s(name)
 		if err != nil {
 			return fmt.Errorf("lora: resume: %w", err)

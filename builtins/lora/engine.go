@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/internal/cmem"
@@ -35,11 +35,11 @@ const (
 //     variables with the optimizer, PyTorch's AdamW, Adam or SGD step for step.
 type engine struct {
 	model  *llama.Model
-	params []*mlctx.Variable
+	params []*model.Variable
 	names  []string // each param's name in checkpoints
-	acc    []*mlctx.Variable
-	m, v   []*mlctx.Variable // first and second moments (Adam)
-	rng    *mlctx.Variable   // dropout state, or nil
+	acc    []*model.Variable
+	m, v   []*model.Variable // first and second moments (Adam)
+	rng    *model.Variable   // dropout state, or nil
 
 	compiled cmem.Compilations // runs the execs; see package cmem
 
@@ -48,31 +48,31 @@ type engine struct {
 	maxNorm     float64
 	step        int // optimizer steps taken
 
-	accumulate, apply, eval, single *mlctx.Exec
+	accumulate, apply, eval, single *model.Exec
 }
 
-func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names []string, rng *mlctx.Variable, cfg Config) (*engine, error) {
-	e := &engine{model: model, params: params, names: names, rng: rng, optimizer: cfg.Optimizer, weightDecay: cfg.WeightDecay, maxNorm: cfg.MaxGradNorm}
-	ctx := model.Context().Checked(false).In(scope).In("optimizer")
+func newEngine(lm *llama.Model, scope string, params []*model.Variable, names []string, rng *model.Variable, cfg Config) (*engine, error) {
+	e := &engine{model: lm, params: params, names: names, rng: rng, optimizer: cfg.Optimizer, weightDecay: cfg.WeightDecay, maxNorm: cfg.MaxGradNorm}
+	scp := lm.Store().Scope("/" + scope + "/optimizer")
 	for i, p := range params {
 		zeros := func() *tensors.Tensor { return tensors.FromShape(p.Shape()) }
-		pctx := ctx.In(fmt.Sprint(i))
+		pctx := scp.At("%d", i)
 		e.acc = append(e.acc, pctx.VariableWithValue("grad", zeros()).SetTrainable(false))
 		e.m = append(e.m, pctx.VariableWithValue("exp_avg", zeros()).SetTrainable(false))
 		e.v = append(e.v, pctx.VariableWithValue("exp_avg_sq", zeros()).SetTrainable(false))
 	}
 	var err error
-	backend := model.Backend()
-	if e.accumulate, err = mlctx.NewExecAny(backend, model.Context(), e.accumulateGraph); err != nil {
+	backend := lm.Backend()
+	if e.accumulate, err = model.NewExec(backend, lm.Store(), e.accumulateGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.apply, err = mlctx.NewExecAny(backend, model.Context(), e.applyGraph); err != nil {
+	if e.apply, err = model.NewExec(backend, lm.Store(), e.applyGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.eval, err = mlctx.NewExecAny(backend, model.Context(), e.evalGraph); err != nil {
+	if e.eval, err = model.NewExec(backend, lm.Store(), e.evalGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.single, err = mlctx.NewExecAny(backend, model.Context(), e.stepGraph); err != nil {
+	if e.single, err = model.NewExec(backend, lm.Store(), e.stepGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	return e, nil
@@ -80,40 +80,40 @@ func newEngine(model *llama.Model, scope string, params []*mlctx.Variable, names
 
 // lossGraph builds a training micro-batch's loss sum and count, and the
 // gradient of the sum with respect to each parameter.
-func (e *engine) lossGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node, grads []*graph.Node) {
+func (e *engine) lossGraph(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node, grads []*graph.Node) {
 	g := tokens.Graph()
-	ctx.SetTraining(g, true)
+	ctx.Store().SetTraining(g, true)
 	sum, count = e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
 	wrt := make([]*graph.Node, len(e.params))
 	for i, p := range e.params {
-		wrt[i] = p.ValueGraph(g)
+		wrt[i] = p.NodeValue(g)
 	}
 	return sum, count, graph.Gradient(sum, wrt...)
 }
 
-func (e *engine) accumulateGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+func (e *engine) accumulateGraph(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
 	sum, count, grads := e.lossGraph(ctx, tokens, mask, targets, weights)
 	g := tokens.Graph()
 	for i, grad := range grads {
-		e.acc[i].SetValueGraph(graph.Add(e.acc[i].ValueGraph(g), grad))
+		e.acc[i].SetNodeValue(graph.Add(e.acc[i].NodeValue(g), grad))
 	}
 	return sum, count
 }
 
-func (e *engine) evalGraph(ctx *mlctx.Context, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
-	ctx.SetTraining(tokens.Graph(), false)
+func (e *engine) evalGraph(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
+	ctx.Store().SetTraining(tokens.Graph(), false)
 	return e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
 }
 
 // applyGraph takes float32 scalars: the learning rate, 1/count, Adam's step
 // size lr/(1−β₁ᵗ) and √(1−β₂ᵗ). It returns the gradient's global norm before
 // clipping.
-func (e *engine) applyGraph(ctx *mlctx.Context, lr, invCount, stepSize, bc2Sqrt *graph.Node) *graph.Node {
+func (e *engine) applyGraph(ctx *model.Scope, lr, invCount, stepSize, bc2Sqrt *graph.Node) *graph.Node {
 	g := lr.Graph()
 	grads := make([]*graph.Node, len(e.params))
 	for i := range e.params {
-		grads[i] = graph.Mul(e.acc[i].ValueGraph(g), invCount)
-		e.acc[i].SetValueGraph(graph.ZerosLike(grads[i]))
+		grads[i] = graph.Mul(e.acc[i].NodeValue(g), invCount)
+		e.acc[i].SetNodeValue(graph.ZerosLike(grads[i]))
 	}
 	return e.update(grads, lr, stepSize, bc2Sqrt)
 }
@@ -121,7 +121,7 @@ func (e *engine) applyGraph(ctx *mlctx.Context, lr, invCount, stepSize, bc2Sqrt 
 // stepGraph is accumulateGraph and applyGraph in one graph, for a step of a
 // single micro-batch: one execution instead of two, and no accumulators to
 // read and clear. It returns the loss sum, the count and the norm.
-func (e *engine) stepGraph(ctx *mlctx.Context, inputs []*graph.Node) []*graph.Node {
+func (e *engine) stepGraph(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
 	tokens, mask, targets, weights := inputs[0], inputs[1], inputs[2], inputs[3]
 	lr, stepSize, bc2Sqrt := inputs[4], inputs[5], inputs[6]
 	sum, count, grads := e.lossGraph(ctx, tokens, mask, targets, weights)
@@ -156,14 +156,14 @@ func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) 
 		}
 	}
 	for i, p := range e.params {
-		w := p.ValueGraph(g)
+		w := p.NodeValue(g)
 		grad := grads[i]
 		switch e.optimizer {
 		case "sgd":
 			if e.weightDecay > 0 {
 				grad = graph.Add(grad, graph.MulScalar(w, e.weightDecay))
 			}
-			p.SetValueGraph(graph.Sub(w, graph.Mul(lr, grad)))
+			p.SetNodeValue(graph.Sub(w, graph.Mul(lr, grad)))
 			continue
 		case "adam":
 			if e.weightDecay > 0 {
@@ -174,12 +174,12 @@ func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) 
 				w = graph.Mul(w, graph.OneMinus(graph.MulScalar(lr, e.weightDecay)))
 			}
 		}
-		m := graph.Add(graph.MulScalar(e.m[i].ValueGraph(g), beta1), graph.MulScalar(grad, 1-beta1))
-		v := graph.Add(graph.MulScalar(e.v[i].ValueGraph(g), beta2), graph.MulScalar(graph.Square(grad), 1-beta2))
-		e.m[i].SetValueGraph(m)
-		e.v[i].SetValueGraph(v)
+		m := graph.Add(graph.MulScalar(e.m[i].NodeValue(g), beta1), graph.MulScalar(grad, 1-beta1))
+		v := graph.Add(graph.MulScalar(e.v[i].NodeValue(g), beta2), graph.MulScalar(graph.Square(grad), 1-beta2))
+		e.m[i].SetNodeValue(m)
+		e.v[i].SetNodeValue(v)
 		denom := graph.AddScalar(graph.Div(graph.Sqrt(v), bc2Sqrt), adamEps)
-		p.SetValueGraph(graph.Sub(w, graph.Mul(stepSize, graph.Div(m, denom))))
+		p.SetNodeValue(graph.Sub(w, graph.Mul(stepSize, graph.Div(m, denom))))
 	}
 	return norm
 }

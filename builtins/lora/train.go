@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
@@ -211,7 +211,7 @@ func (t *trainer) setUp() error {
 	if t.full {
 		t.base.SetTrainable(true)
 		names := t.base.WeightNames()
-		params := make([]*mlctx.Variable, len(names))
+		params := make([]*model.Variable, len(names))
 		for i, n := range names {
 			params[i] = t.base.Weight(n)
 		}

@@ -4,8 +4,8 @@ package symbols
 
 import (
 	"github.com/golora/golora/builtins/llama"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 	"go/constant"
 	"go/token"
 	"reflect"
@@ -22,6 +22,7 @@ func init() {
 		"InitStdDev":          reflect.ValueOf(constant.MakeFromLiteral("0.01999999999999999999959342418531793583724720519967377185821533203", token.FLOAT, 0)),
 		"LinearModules":       reflect.ValueOf(&llama.LinearModules).Elem(),
 		"Load":                reflect.ValueOf(llama.Load),
+		"MatrixKernels":       reflect.ValueOf(llama.MatrixKernels),
 		"NewRandom":           reflect.ValueOf(llama.NewRandom),
 		"ParseConfig":         reflect.ValueOf(llama.ParseConfig),
 		"PerplexityMethod":    reflect.ValueOf(constant.MakeFromLiteral("\"strided sliding windows (Hugging Face perplexity guide): windows of max_length tokens moved by stride, only tokens no earlier window scored are scored, PPL = exp(token-weighted mean negative log-likelihood)\"", token.STRING, 0)),
@@ -51,9 +52,9 @@ func init() {
 // _github_com_golora_golora_builtins_llama_Adapter is an interface wrapper for Adapter type
 type _github_com_golora_golora_builtins_llama_Adapter struct {
 	IValue interface{}
-	WAdapt func(ctx *context.Context, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node
+	WAdapt func(ctx *model.Scope, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node
 }
 
-func (W _github_com_golora_golora_builtins_llama_Adapter) Adapt(ctx *context.Context, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node {
+func (W _github_com_golora_golora_builtins_llama_Adapter) Adapt(ctx *model.Scope, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node {
 	return W.WAdapt(ctx, l, x, y)
 }

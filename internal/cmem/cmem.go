@@ -22,9 +22,9 @@ package cmem
 import (
 	"sync"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Compilations runs compiled graphs and calls Release after each execution
@@ -37,8 +37,8 @@ type Compilations struct {
 
 // Exec runs exec with args, as exec.Exec does, and releases the C heap's
 // free pages if the execution compiled a graph.
-func (c *Compilations) Exec(exec *context.Exec, args ...any) ([]*tensors.Tensor, error) {
-	out, g, err := exec.ExecWithGraph(args...)
+func (c *Compilations) Exec(exec *model.Exec, args ...any) ([]*tensors.Tensor, error) {
+	out, g, err := exec.CallWithGraph(args...)
 	if err != nil {
 		return out, err
 	}

@@ -3,20 +3,20 @@ package cmem
 import (
 	"testing"
 
-	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // TestCompilationsExec checks that Exec returns what the graph computes and
 // counts one compilation per input shape, not one per execution.
 func TestCompilationsExec(t *testing.T) {
-	backend, err := simplego.New("ops_sequential")
+	backend, err := gobackend.New("ops_sequential")
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec, err := context.NewExec(backend, context.New(), func(ctx *context.Context, x *graph.Node) *graph.Node {
+	exec, err := model.NewExec(backend, model.NewStore(), func(ctx *model.Scope, x *graph.Node) *graph.Node {
 		return graph.MulScalar(x, 2)
 	})
 	if err != nil {
