@@ -78,9 +78,35 @@ func (f AdapterFunc) Adapt(ctx *model.Scope, l Linear, x, y *Node) *Node { retur
 // applies a (nil for none) in every forward pass: in Generate, Perplexity,
 // Forward and Gradients. Its compiled graphs are its own.
 func (m *Model) WithAdapter(a Adapter) *Model {
-	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: m.store,
-		weights: m.weights, adapter: a, tok: m.tok, tokErr: m.tokErr, compute: m.compute, execs: map[string]*model.Exec{}}
+	c := m.view()
+	c.adapter = a
+	return c
 }
+
+// view returns a model that shares everything of m's but its compiled graphs.
+func (m *Model) view() *Model {
+	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: m.store,
+		weights: m.weights, adapter: m.adapter, tok: m.tok, tokErr: m.tokErr, compute: m.compute,
+		checkpoint: m.checkpoint, execs: map[string]*model.Exec{}}
+}
+
+// WithGradientCheckpointing returns a model that shares m's weights, context
+// and adapter and, when on, recomputes each decoder layer's activations in
+// the backward pass instead of keeping them from the forward pass: the
+// gradients are the same, the memory of a training step holds one layer's
+// activations instead of every layer's, and the step does about one more
+// forward pass of work. It uses GoMLX's Node.Checkpoint at the input of
+// every layer (and StopCheckpoint after the last), so a layer is recomputed
+// from its input when the gradient reaches it.
+func (m *Model) WithGradientCheckpointing(on bool) *Model {
+	c := m.view()
+	c.checkpoint = on
+	return c
+}
+
+// GradientCheckpointing reports whether m recomputes its layers' activations
+// in the backward pass (see WithGradientCheckpointing).
+func (m *Model) GradientCheckpointing() bool { return m.checkpoint }
 
 // Adapter returns the adapter the model applies, or nil.
 func (m *Model) Adapter() Adapter { return m.adapter }

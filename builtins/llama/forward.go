@@ -108,7 +108,13 @@ func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention)
 	x := Gather(m.weight(g, embedName), InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
 	r := newRope(c, positions)
 	for layer := range c.NumLayers {
+		if m.checkpoint {
+			x = x.Checkpoint()
+		}
 		x = m.block(ctx, layer, x, r, att)
+	}
+	if m.checkpoint {
+		x = x.StopCheckpoint()
 	}
 	return rmsNorm(x, m.weight(g, normName), c.RMSNormEps)
 }

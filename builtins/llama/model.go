@@ -35,10 +35,11 @@ type Model struct {
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 
-	mu       sync.Mutex
-	compute  dtypes.DType           // The frozen products' dtype; see SetComputeDType.
-	execs    map[string]*model.Exec // Compiled entry points, built on first use.
-	compiled cmem.Compilations      // Runs the execs; see package cmem.
+	mu         sync.Mutex
+	checkpoint bool                   // Recompute each layer in the backward pass.
+	compute    dtypes.DType           // The frozen products' dtype; see SetComputeDType.
+	execs      map[string]*model.Exec // Compiled entry points, built on first use.
+	compiled   cmem.Compilations      // Runs the execs; see package cmem.
 }
 
 // The Hugging Face names of the model's tensors.
@@ -313,6 +314,9 @@ func (m *Model) summary() [][]string {
 		{"memory", fmt.Sprintf("%.1f MiB in float32 (stored as %s)", float64(m.MemoryBytes())/(1<<20), c.DType)},
 		{"backend", m.choice.String()},
 		{"tokenizer", tok},
+	}
+	if m.checkpoint {
+		rows = append(rows, []string{"training", "gradient checkpointing: each layer recomputed in the backward pass"})
 	}
 	if dt := m.ComputeDType(); dt != dtypes.Float32 {
 		rows = append(rows, []string{"products", fmt.Sprintf("in %s", dt)})

@@ -369,10 +369,11 @@ func (t *trainer) resume() (int, error) {
 }
 
 // resumable are the fields of Config (by JSON name) that may change on
-// resume: they do not change what the steps compute.
+// resume: they do not change what the steps compute (gradient checkpointing
+// changes where the activations come from, not their values).
 var resumable = map[string]bool{
 	"name": true, "output_dir": true, "overwrite": true, "save_steps": true, "save_total_limit": true,
-	"eval_steps": true, "stop_at_loss": true,
+	"eval_steps": true, "stop_at_loss": true, "gradient_checkpointing": true,
 }
 
 // resumeDiff lists the fields, other than the resumable ones, in which the

@@ -49,6 +49,12 @@ type Config struct {
 	Batch      int `json:"batch_size"`
 	// CutoffLen is the longest example in tokens (256); longer ones are cut.
 	CutoffLen int `json:"cutoff_len"`
+	// GradientCheckpointing recomputes each decoder layer's activations in
+	// the backward pass instead of keeping them (see
+	// llama.Model.WithGradientCheckpointing): the same gradients, the
+	// activations of one layer in memory instead of all, about a third
+	// more time per step. For long CutoffLen and large MicroBatch.
+	GradientCheckpointing bool `json:"gradient_checkpointing"`
 
 	// LearningRate is the peak learning rate (3e-4).
 	LearningRate float64 `json:"learning_rate"`

@@ -16,14 +16,23 @@ import (
 // over the vocabulary, the largest part for small models), and the trained
 // values with their gradient accumulators and Adam moments. The factor
 // 1.3 covers the temporaries of the backward pass; it matches the peak RSS
-// measured on simplego for the benchmark configurations within 10%.
+// measured on the Go backend for the benchmark configurations within 10%.
+// With GradientCheckpointing a layer keeps only its input for the backward
+// pass, and one layer at a time holds its activations.
 func estimateMemory(c llama.Config, cfg Config, full bool) int64 {
 	const f32 = 4
 	tokens := int64(cfg.MicroBatch) * int64(cfg.CutoffLen)
 	params := c.NumParameters()
 	layers, h, ff := int64(c.NumLayers), int64(c.HiddenSize), int64(c.IntermediateSize)
 	heads, seq := int64(c.NumHeads), int64(cfg.CutoffLen)
-	activations := tokens * (layers*(12*h+4*ff) + layers*2*heads*seq + 4*int64(c.VocabSize)) * f32
+	perLayer := 12*h + 4*ff + 2*heads*seq // per token: what a layer keeps for its backward pass
+	kept := layers * perLayer
+	if cfg.GradientCheckpointing {
+		// Each layer's input, and one layer's activations at a time while
+		// the backward pass recomputes it.
+		kept = layers*h + perLayer
+	}
+	activations := tokens * (kept + 4*int64(c.VocabSize)) * f32
 	trained := int64(0)
 	if full {
 		trained = 4 * params * f32 // gradient, accumulator, two moments
@@ -100,4 +109,26 @@ func formatBytes(n int64) string {
 	default:
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
+}
+
+// tooBig is the error of a run whose estimate est exceeds the memory avail:
+// it names what would make it fit, with the estimate each change gives.
+func tooBig(c llama.Config, cfg Config, full bool, est, avail int64) error {
+	var fixes []string
+	if !cfg.GradientCheckpointing {
+		ck := cfg
+		ck.GradientCheckpointing = true
+		fixes = append(fixes, fmt.Sprintf("set GradientCheckpointing (about %s)", formatBytes(estimateMemory(c, ck, full))))
+	}
+	if cfg.MicroBatch > 1 {
+		mb := cfg
+		mb.MicroBatch = max(1, cfg.MicroBatch/2)
+		fixes = append(fixes, fmt.Sprintf("lower MicroBatch from %d to %d (about %s; Batch stays %d by accumulation)", cfg.MicroBatch, mb.MicroBatch, formatBytes(estimateMemory(c, mb, full)), cfg.Batch))
+	}
+	if cfg.CutoffLen > 2 {
+		cl := cfg
+		cl.CutoffLen = max(2, cfg.CutoffLen/2)
+		fixes = append(fixes, fmt.Sprintf("lower CutoffLen from %d to %d (about %s)", cfg.CutoffLen, cl.CutoffLen, formatBytes(estimateMemory(c, cl, full))))
+	}
+	return fmt.Errorf("lora: this run needs about %s of memory but %s are available: %s", formatBytes(est), formatBytes(avail), strings.Join(fixes, ", or "))
 }

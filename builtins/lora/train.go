@@ -174,8 +174,7 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	est := estimateMemory(model.Config, cfg, full)
 	t.run.MemoryEstimate = est
 	if avail, ok := availableMemory(); ok && est > avail {
-		return nil, fmt.Errorf("lora: this run needs about %s of memory but %s are available: lower MicroBatch (now %d), CutoffLen (now %d) or Rank (now %d)",
-			formatBytes(est), formatBytes(avail), cfg.MicroBatch, cfg.CutoffLen, cfg.Rank)
+		return nil, tooBig(model.Config, cfg, full, est, avail)
 	}
 	start := 0
 	if err := t.setUp(); err != nil {
@@ -215,8 +214,8 @@ func (t *trainer) setUp() error {
 		for i, n := range names {
 			params[i] = t.base.Weight(n)
 		}
-		t.model = t.base
-		eng, err := newEngine(t.base, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
+		t.model = t.base.WithGradientCheckpointing(cfg.GradientCheckpointing)
+		eng, err := newEngine(t.model, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
 		t.eng = eng
 		return err
 	}
@@ -243,7 +242,7 @@ func (t *trainer) setUp() error {
 		t.plan.notes = append(t.plan.notes, fmt.Sprintf("continuing from the adapter in %s (set Overwrite to start afresh)", dir))
 	}
 	t.adapter = a
-	t.model = t.base.WithAdapter(a)
+	t.model = t.base.WithAdapter(a).WithGradientCheckpointing(cfg.GradientCheckpointing)
 	names := make([]string, 0, 2*len(a.order))
 	for _, n := range a.order {
 		names = append(names, peftName(n, "A"), peftName(n, "B"))
@@ -275,7 +274,11 @@ func (t *trainer) printPlan(start int) {
 	fmt.Fprintln(t.out, what)
 	fmt.Fprintf(t.out, "%d examples, %d epochs of %d steps = %d steps of %d examples (%d micro-batches of %d); %s, lr %g, warmup %d, %s\n",
 		len(p.examples), cfg.Epochs, p.stepsPerEpoch, p.total, cfg.Batch, p.accumulation, cfg.MicroBatch, cfg.Scheduler, cfg.LearningRate, p.warmup, cfg.Optimizer)
-	fmt.Fprintf(t.out, "memory: about %s for micro-batches of %d × %d tokens; backend %s\n", formatBytes(t.run.MemoryEstimate), cfg.MicroBatch, cfg.CutoffLen, llama.Backend())
+	ck := ""
+	if cfg.GradientCheckpointing {
+		ck = ", gradient checkpointing"
+	}
+	fmt.Fprintf(t.out, "memory: about %s for micro-batches of %d × %d tokens%s; backend %s\n", formatBytes(t.run.MemoryEstimate), cfg.MicroBatch, cfg.CutoffLen, ck, llama.Backend())
 	for _, n := range p.notes {
 		fmt.Fprintln(t.out, "note:", n)
 	}
