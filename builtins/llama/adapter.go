@@ -87,7 +87,7 @@ func (m *Model) WithAdapter(a Adapter) *Model {
 func (m *Model) view() *Model {
 	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: m.store,
 		weights: m.weights, adapter: m.adapter, tok: m.tok, tokErr: m.tokErr, compute: m.compute,
-		checkpoint: m.checkpoint, execs: map[string]*model.Exec{}}
+		weightDType: m.weightDType, checkpoint: m.checkpoint, execs: map[string]*model.Exec{}}
 }
 
 // WithGradientCheckpointing returns a model that shares m's weights, context

@@ -45,8 +45,13 @@ func (m *Model) ComputeDType() dtypes.DType { return m.compute }
 // bfloat16 product runs at 0.5 GFLOP/s against float32's 30 (AVX2, 2
 // cores; TestHalfProductsOnGoBackend).
 func productIn(dt dtypes.DType, x *Node, xContracting []int, w *Node, wContracting []int) *Node {
+	return batchProductIn(dt, x, xContracting, nil, w, wContracting, nil)
+}
+
+// batchProductIn is productIn with batch axes.
+func batchProductIn(dt dtypes.DType, x *Node, xContracting, xBatch []int, w *Node, wContracting, wBatch []int) *Node {
 	if x.DType() == dt && w.DType() == dt {
-		return Product(x, xContracting, nil, w, wContracting, nil)
+		return Product(x, xContracting, xBatch, w, wContracting, wBatch)
 	}
 	operand := func(n *Node) *Node {
 		if n.DType() != dt {
@@ -57,7 +62,7 @@ func productIn(dt dtypes.DType, x *Node, xContracting []int, w *Node, wContracti
 		}
 		return n
 	}
-	out := Product(operand(x), xContracting, nil, operand(w), wContracting, nil)
+	out := Product(operand(x), xContracting, xBatch, operand(w), wContracting, wBatch)
 	if out.DType() != x.DType() {
 		out = ConvertDType(out, x.DType())
 	}

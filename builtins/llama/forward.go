@@ -106,6 +106,9 @@ func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention)
 	g := tokens.Graph()
 	c := m.Config
 	x := Gather(m.weight(g, embedName), InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
+	if x.DType() != dtypes.Float32 { // Half-precision weights: activations in float32.
+		x = ConvertDType(x, dtypes.Float32)
+	}
 	r := newRope(c, positions)
 	for layer := range c.NumLayers {
 		if m.checkpoint {

@@ -212,7 +212,7 @@ func (m *Model) headOfOne(h *Node) *Node {
 	}
 	x := BroadcastToDims(Reshape(h, 1, 1, c.HiddenSize), chunks, 1, c.HiddenSize)
 	w = Reshape(w, chunks, c.VocabSize/chunks, c.HiddenSize)
-	return Reshape(Product(x, []int{2}, []int{0}, w, []int{2}, []int{0}), c.VocabSize)
+	return Reshape(batchProductIn(m.compute, x, []int{2}, []int{0}, w, []int{2}, []int{0}), c.VocabSize)
 }
 
 // cachedAttention attends over a key/value cache after writing the new

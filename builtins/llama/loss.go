@@ -83,7 +83,7 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt dty
 		for i, c := range parts {
 			grads[i] = Mul(productIn(dt, c.e, []int{1}, ws, []int{0}), scale(c)) // [rows, hidden]
 		}
-		grad := Sub(concatRows(grads), Mul(Gather(ws, tgt), wt))
+		grad := Sub(concatRows(grads), Mul(ConvertDType(Gather(ws, tgt), dtypes.Float32), wt))
 		return Mul(Reshape(grad, b, s, d), v)
 	})
 	sum = Add(sum, zeroCarrier(hc))

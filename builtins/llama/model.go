@@ -35,11 +35,12 @@ type Model struct {
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 
-	mu         sync.Mutex
-	checkpoint bool                   // Recompute each layer in the backward pass.
-	compute    dtypes.DType           // The frozen products' dtype; see SetComputeDType.
-	execs      map[string]*model.Exec // Compiled entry points, built on first use.
-	compiled   cmem.Compilations      // Runs the execs; see package cmem.
+	mu          sync.Mutex
+	weightDType dtypes.DType           // The matrices' dtype; see Options.DType.
+	checkpoint  bool                   // Recompute each layer in the backward pass.
+	compute     dtypes.DType           // The frozen products' dtype; see SetComputeDType.
+	execs       map[string]*model.Exec // Compiled entry points, built on first use.
+	compiled    cmem.Compilations      // Runs the execs; see package cmem.
 }
 
 // The Hugging Face names of the model's tensors.
@@ -57,13 +58,15 @@ func layerTensor(layer int, module string) string {
 
 // Load reads a Hugging Face model folder: config.json (and
 // generation_config.json), and model.safetensors or the shards that
-// model.safetensors.index.json lists, in F32, F16 or BF16. The weights are
-// converted to float32 one tensor at a time, straight into the backend's
-// buffers, so loading never holds two copies of the model. The folder's
+// model.safetensors.index.json lists, in F32, F16 or BF16. The matrices are
+// kept in the dtype opts says (see Options.DType: by default float32 on a
+// CPU, the file's dtype on a GPU), the norms in float32; each weight is
+// converted one tensor at a time, straight into the backend's buffers when
+// it is float32, so loading never holds two copies of the model. The folder's
 // tokenizer (tokenizer.json or tokenizer.model), if it has one that loads,
 // serves Generate and Perplexity; without one, the model still runs on token
 // ids.
-func Load(dir string) (m *Model, err error) {
+func Load(dir string, opts ...Options) (m *Model, err error) {
 	defer recoverTo(&err, "load "+dir)
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -74,7 +77,7 @@ func Load(dir string) (m *Model, err error) {
 		return nil, fmt.Errorf("llama %s: %w", dir, err)
 	}
 	defer set.Close()
-	if m, err = newModel(cfg, dir); err != nil {
+	if m, err = newModel(cfg, dir, opts); err != nil {
 		return nil, err
 	}
 	for _, w := range cfg.tensorShapes() {
@@ -86,9 +89,22 @@ func Load(dir string) (m *Model, err error) {
 	return m, nil
 }
 
-// newModel returns a model without weights on a new backend.
-func newModel(cfg Config, dir string) (*Model, error) {
+// newModel returns a model without weights on a new backend, its matrices'
+// dtype chosen by opts (at most one).
+func newModel(cfg Config, dir string, opts []Options) (*Model, error) {
+	var o Options
+	switch len(opts) {
+	case 0:
+	case 1:
+		o = opts[0]
+	default:
+		return nil, fmt.Errorf("llama: %d Options given: want at most one", len(opts))
+	}
 	backend, choice, err := newBackend()
+	if err != nil {
+		return nil, err
+	}
+	wdt, err := o.weightDType(choice, cfg.DType)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +113,7 @@ func newModel(cfg Config, dir string) (*Model, error) {
 	// first time, instead of panicking with "variable already exists".
 	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, store: model.NewStore(),
 		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{},
-		compute: dtypes.Float32, tokErr: errors.New("none loaded")}, nil
+		weightDType: wdt, compute: wdt, tokErr: errors.New("none loaded")}, nil
 }
 
 // namedShape is the name and expected shape of one weight.
@@ -125,8 +141,8 @@ func (c Config) tensorShapes() []namedShape {
 	return out
 }
 
-// loadTensor converts the named tensor of set to float32 and stores it as a
-// frozen weight.
+// loadTensor converts the named tensor of set to float32, or to the model's
+// weight dtype if it is a matrix, and stores it as a frozen weight.
 func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error {
 	info, ok := set.Tensor(name)
 	if !ok {
@@ -139,7 +155,11 @@ func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error
 	if !info.DType.IsFloat() {
 		return fmt.Errorf("%s has dtype %s; weights must be F32, F16 or BF16", where, info.DType)
 	}
-	value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, shape...), func(flat []float32) error {
+	dt := dtypes.Float32
+	if isMatrix(shape) {
+		dt = m.weightDType
+	}
+	value, err := newWeight(m.backend, dt, shape, func(flat []float32) error {
 		return set.ReadFloat32(name, flat)
 	})
 	if err != nil {
@@ -230,8 +250,22 @@ func (m *Model) SetTrainable(trainable bool) {
 // NumParameters returns the number of weights.
 func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
 
-// MemoryBytes returns the memory the weights take, in float32.
-func (m *Model) MemoryBytes() int64 { return 4 * m.NumParameters() }
+// MemoryBytes returns the memory the weights take, in the dtypes the model
+// keeps them in.
+func (m *Model) MemoryBytes() int64 {
+	var n int64
+	for _, w := range m.Config.tensorShapes() {
+		size := int64(4)
+		if isMatrix(w.shape) {
+			size = int64(m.weightDType.Size())
+		}
+		for _, d := range w.shape {
+			size *= int64(d)
+		}
+		n += size
+	}
+	return n
+}
 
 // InitStdDev is the standard deviation of NewRandom's weights, transformers'
 // default initializer_range.
@@ -242,18 +276,22 @@ const InitStdDev = 0.02
 // deviation InitStdDev, norms at 1), from seed: a starting point for
 // pretraining, and the models of benchmarks. Its weights are frozen until
 // SetTrainable(true).
-func NewRandom(cfg Config, seed uint64) (m *Model, err error) {
+func NewRandom(cfg Config, seed uint64, opts ...Options) (m *Model, err error) {
 	defer recoverTo(&err, "new model")
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("llama: %w", err)
 	}
-	if m, err = newModel(cfg, ""); err != nil {
+	if m, err = newModel(cfg, "", opts); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for _, w := range cfg.tensorShapes() {
 		norm := len(w.shape) == 1
-		value, err := newTensor(m.backend, shapes.Make(dtypes.Float32, w.shape...), func(flat []float32) error {
+		dt := dtypes.Float32
+		if !norm {
+			dt = m.weightDType
+		}
+		value, err := newWeight(m.backend, dt, w.shape, func(flat []float32) error {
 			for i := range flat {
 				if norm {
 					flat[i] = 1
@@ -311,7 +349,7 @@ func (m *Model) summary() [][]string {
 		{"rope", rope},
 		{"lm head", head},
 		{"parameters", fmt.Sprintf("%s (%d)", humanCount(m.NumParameters()), m.NumParameters())},
-		{"memory", fmt.Sprintf("%.1f MiB in float32 (stored as %s)", float64(m.MemoryBytes())/(1<<20), c.DType)},
+		{"memory", fmt.Sprintf("%.1f MiB in %s (stored as %s)", float64(m.MemoryBytes())/(1<<20), strings.ToLower(m.weightDType.String()), c.DType)},
 		{"backend", m.choice.String()},
 		{"tokenizer", tok},
 	}
@@ -319,7 +357,7 @@ func (m *Model) summary() [][]string {
 		rows = append(rows, []string{"training", "gradient checkpointing: each layer recomputed in the backward pass"})
 	}
 	if dt := m.ComputeDType(); dt != dtypes.Float32 {
-		rows = append(rows, []string{"products", fmt.Sprintf("in %s", dt)})
+		rows = append(rows, []string{"products", fmt.Sprintf("in %s", strings.ToLower(dt.String()))})
 	}
 	if m.adapter != nil {
 		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})

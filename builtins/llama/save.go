@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/safetensors"
@@ -81,7 +80,11 @@ func (m *Model) Save(dir, dtype string) (err error) {
 		if err != nil {
 			return fmt.Errorf("llama: save: %s: %w", name, err)
 		}
-		st, err := safetensors.Float32Tensor(name, st, v.Shape().Dimensions, tensors.MustCopyFlatData[float32](t))
+		values, err := float32Of(t)
+		if err != nil {
+			return err
+		}
+		st, err := safetensors.Float32Tensor(name, st, v.Shape().Dimensions, values)
 		if err != nil {
 			return err
 		}
@@ -117,15 +120,19 @@ func (m *Model) Save(dir, dtype string) (err error) {
 func (m *Model) Copy() (c *Model, err error) {
 	defer recoverTo(&err, "copy")
 	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: model.NewStore(),
-		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute}
+		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute,
+		weightDType: m.weightDType, checkpoint: m.checkpoint}
 	for _, name := range m.WeightNames() {
 		v := m.weights[name]
 		t, err := v.Value()
 		if err != nil {
 			return nil, fmt.Errorf("llama: copy: %s: %w", name, err)
 		}
-		flat := tensors.MustCopyFlatData[float32](t)
-		value, err := newTensor(c.backend, v.Shape(), func(dst []float32) error { copy(dst, flat); return nil })
+		flat, err := float32Of(t)
+		if err != nil {
+			return nil, err
+		}
+		value, err := newWeight(c.backend, v.DType(), v.Shape().Dimensions, func(dst []float32) error { copy(dst, flat); return nil })
 		if err != nil {
 			return nil, err
 		}

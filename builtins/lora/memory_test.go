@@ -3,6 +3,7 @@ package lora
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -102,5 +103,40 @@ func TestMemoryEstimate(t *testing.T) {
 	}
 	if msg := tooBig(c, ck, false, with, with/4).Error(); strings.Contains(msg, "GradientCheckpointing") {
 		t.Errorf("checkpointing already on, yet suggested: %s", msg)
+	}
+}
+
+// TestTrainOnBFloat16Model trains a LoRA on a model whose weights are kept
+// in bfloat16: the adapter stays float32 and learns, Merge keeps the
+// model's dtype, and full training is refused with the fix.
+func TestTrainOnBFloat16Model(t *testing.T) {
+	m32 := tinyModel(t)
+	dir := filepath.Join(t.TempDir(), "bf16")
+	if err := m32.Save(dir, "bfloat16"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama.Load(dir, llama.Options{DType: "bfloat16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := baseConfig(t.TempDir())
+	run, err := Train(context.Background(), m, FromTexts(texts), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := run.Log.Entries[0].Loss, run.Log.Last().Loss
+	if !(last < first) || math.IsNaN(last) {
+		t.Errorf("loss %v → %v", first, last)
+	}
+	merged, err := Merge(m, run.Adapter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.WeightDType() != m.WeightDType() {
+		t.Errorf("merged weights in %s", merged.WeightDType())
+	}
+	cfg.Name = "full"
+	if _, err := TrainFull(context.Background(), m, FromTexts(texts), cfg); err == nil || !strings.Contains(err.Error(), `llama.Options{DType: "float32"}`) {
+		t.Errorf("full training of bfloat16 weights: %v", err)
 	}
 }

@@ -25,13 +25,9 @@ func Merge(model *llama.Model, a *Adapter) (merged *llama.Model, err error) {
 	s := float32(a.scaling())
 	for _, name := range a.order {
 		mod := a.modules[name]
-		wv := merged.Weight(name + ".weight")
-		if wv == nil {
-			return nil, fmt.Errorf("lora: merge: the model has no weight %s.weight", name)
-		}
-		wt, err := wv.Value()
+		w, err := merged.WeightValues(name + ".weight")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("lora: merge: %w", err)
 		}
 		at, err := mod.a.Value()
 		if err != nil {
@@ -41,7 +37,6 @@ func Merge(model *llama.Model, a *Adapter) (merged *llama.Model, err error) {
 		if err != nil {
 			return nil, err
 		}
-		w := tensors.MustCopyFlatData[float32](wt)
 		av := tensors.MustCopyFlatData[float32](at)
 		bv := tensors.MustCopyFlatData[float32](bt)
 		in, out, r := mod.linear.In, mod.linear.Out, a.Rank
@@ -61,7 +56,7 @@ func Merge(model *llama.Model, a *Adapter) (merged *llama.Model, err error) {
 				}
 			}
 		}
-		if err := wv.SetValue(tensors.FromFlatDataAndDimensions(w, out, in)); err != nil {
+		if err := merged.SetWeightValues(name+".weight", w); err != nil {
 			return nil, err
 		}
 	}

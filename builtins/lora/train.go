@@ -8,8 +8,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/display"
@@ -208,6 +210,9 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 func (t *trainer) setUp() error {
 	cfg := t.cfg
 	if t.full {
+		if dt := t.base.WeightDType(); dt != dtypes.Float32 {
+			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", strings.ToLower(dt.String()))
+		}
 		t.base.SetTrainable(true)
 		names := t.base.WeightNames()
 		params := make([]*model.Variable, len(names))

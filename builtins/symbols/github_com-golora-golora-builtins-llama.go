@@ -39,6 +39,7 @@ func init() {
 		"Inputs":           reflect.ValueOf((*llama.Inputs)(nil)),
 		"Linear":           reflect.ValueOf((*llama.Linear)(nil)),
 		"Model":            reflect.ValueOf((*llama.Model)(nil)),
+		"Options":          reflect.ValueOf((*llama.Options)(nil)),
 		"Output":           reflect.ValueOf((*llama.Output)(nil)),
 		"PerplexityResult": reflect.ValueOf((*llama.PerplexityResult)(nil)),
 		"ProductShape":     reflect.ValueOf((*llama.ProductShape)(nil)),
