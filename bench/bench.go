@@ -33,6 +33,11 @@ type Config struct {
 	Seq        int    `json:"seq"`
 	MicroBatch int    `json:"micro_batch"`
 	DType      string `json:"dtype"`
+	// Tie ties the LM head to the embeddings; Checkpointing trains with
+	// gradient checkpointing (golora's GradientCheckpointing, torch's
+	// torch.utils.checkpoint around each layer).
+	Tie           bool `json:"tie"`
+	Checkpointing bool `json:"gradient_checkpointing"`
 }
 
 // ReadConfigs reads configs.json.
@@ -75,7 +80,7 @@ func modelConfig(c Config) llama.Config {
 	return llama.Config{
 		HiddenSize: c.Dim, IntermediateSize: c.Hidden, NumLayers: c.Layers, NumHeads: c.Heads, NumKVHeads: c.KVHeads,
 		HeadDim: c.Dim / c.Heads, VocabSize: c.Vocab, RMSNormEps: 1e-5, RopeTheta: 10000,
-		MaxPositionEmbeddings: max(c.Seq, 512), BOS: -1,
+		MaxPositionEmbeddings: max(c.Seq, 512), BOS: -1, TieWordEmbeddings: c.Tie,
 	}
 }
 
@@ -101,16 +106,12 @@ func StepFLOPs(c Config) float64 {
 func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	restore := display.SetSink(discard{})
 	defer restore()
-	m, err := llama.NewRandom(modelConfig(c), 1)
+	// A bfloat16 configuration keeps its weights in bfloat16, as PyTorch
+	// runs a model loaded in bfloat16: the products in bfloat16, the
+	// adapter and the optimizer in float32.
+	m, err := llama.NewRandom(modelConfig(c), 1, llama.Options{DType: c.DType})
 	if err != nil {
 		return Result{}, err
-	}
-	if c.DType == "bfloat16" {
-		// As PyTorch runs a model loaded in bfloat16: the products in
-		// bfloat16, the adapter and the optimizer in float32.
-		if err := m.SetComputeDType(dtypes.BFloat16); err != nil {
-			return Result{}, err
-		}
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	n := (warmup + steps) * c.MicroBatch
@@ -130,6 +131,7 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 	run, err := lora.Train(ctx, m, lora.FromExamples(examples), lora.Config{
 		Name: c.Name, Rank: rank, Alpha: 16, NoDropout: true, Targets: []string{"q", "v"}, Epochs: 1,
 		MicroBatch: c.MicroBatch, Batch: c.MicroBatch, CutoffLen: c.Seq, NoWarmup: true, OutputDir: dir, PlotEvery: 1 << 30,
+		GradientCheckpointing: c.Checkpointing,
 	})
 	if err != nil {
 		return Result{}, err

@@ -24,6 +24,7 @@ import time
 
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -92,7 +93,8 @@ class Model(nn.Module):
         self.embed = nn.Parameter(torch.empty(c["vocab"], c["dim"]).normal_(0, 0.02), requires_grad=False)
         self.blocks = nn.ModuleList(Block(c) for _ in range(c["layers"]))
         self.norm = nn.Parameter(torch.ones(c["dim"]), requires_grad=False)
-        self.head = nn.Parameter(torch.empty(c["vocab"], c["dim"]).normal_(0, 0.02), requires_grad=False)
+        self.head = self.embed if c.get("tie") else nn.Parameter(torch.empty(c["vocab"], c["dim"]).normal_(0, 0.02), requires_grad=False)
+        self.checkpointing = c.get("gradient_checkpointing", False)
         hd = c["dim"] // c["heads"]
         inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
         t = torch.arange(c["seq"]).float()
@@ -104,7 +106,10 @@ class Model(nn.Module):
     def forward(self, ids):
         x = F.embedding(ids, self.embed)
         for blk in self.blocks:
-            x = blk(x, self.cos, self.sin)
+            if self.checkpointing:
+                x = torch.utils.checkpoint.checkpoint(blk, x, self.cos, self.sin, use_reentrant=False)
+            else:
+                x = blk(x, self.cos, self.sin)
         return F.linear(rms(x, self.norm), self.head)
 
 
@@ -116,11 +121,13 @@ def peft_model(c, device, dtype):
         hidden_size=c["dim"], intermediate_size=c["hidden"], num_hidden_layers=c["layers"],
         num_attention_heads=c["heads"], num_key_value_heads=c["kv_heads"], vocab_size=c["vocab"],
         max_position_embeddings=max(c["seq"], 512), rms_norm_eps=1e-5, rope_theta=10000.0,
-        tie_word_embeddings=False)
+        tie_word_embeddings=c.get("tie", False))
     with torch.device(device):  # Initialise where it runs: a 1B model takes long on a CPU.
         model = transformers.LlamaForCausalLM(cfg).to(dtype)
     lora = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"])
     model = peft.get_peft_model(model, lora)
+    if c.get("gradient_checkpointing"):
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     name = f"peft {peft.__version__}, transformers {transformers.__version__}, pytorch {torch.__version__}"
     return model, name
 

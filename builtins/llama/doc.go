@@ -5,29 +5,34 @@
 // cross entropy over the tokens a mask selects.
 //
 // Load reads a Hugging Face model folder (config.json, model.safetensors or
-// a sharded index; F32, F16 or BF16 weights) into float32 variables of a
-// GoMLX context. The model computes in float32 (its products in bfloat16
-// after SetComputeDType, for a GPU), on simplego (pure Go) by
+// a sharded index; F32, F16 or BF16 weights) into variables of a GoMLX
+// model.Store: the matrices in float32, or in bfloat16 or float16 with
+// Options.DType (the default: float32 on a CPU, the file's dtype on a GPU),
+// the norms in float32. The activations are float32; the products run in the
+// weights' dtype (or in the one SetComputeDType sets) with float32
+// accumulation. It runs on GoMLX's pure-Go backend (compute/gobackend) by
 // default or on XLA when GOMLX_BACKEND names it and its PJRT plugin is
-// installed (see Backend).
+// installed (see Backend, which also names the Go backend's matrix kernels:
+// MatrixKernels).
 //
 // # For adapters and trainers
 //
 // The weights are frozen: LoRA (package lora) attaches an Adapter, which
 // the forward pass calls for every linear module (Linears lists them with
-// their shapes); WithAdapter returns a model that applies one. LogitsGraph
-// and LossGraph build the forward pass and the masked loss inside a graph,
-// from the tensors Batch.Inputs makes; the adapter's trainable variables,
-// kept in the model's Context, are then the only ones that
-// context.Context.BuildTrainableVariablesGradientsGraph and GoMLX's
+// their shapes); WithAdapter returns a model that applies one, and
+// WithGradientCheckpointing one that recomputes each layer in the backward
+// pass. LogitsGraph and LossGraph build the forward pass and the masked loss
+// inside a graph, from the tensors Batch.Inputs makes; the adapter's
+// trainable variables, kept in the model's Store, are then the only ones
+// that model.Scope.BuildTrainableVariablesGradientsGraph and GoMLX's
 // optimizers differentiate. A training step is
 //
 //	adapted := m.WithAdapter(myLoRA)
-//	step, err := context.NewExec(m.Backend(), m.Context(),
-//		func(ctx *context.Context, tokens, mask, targets, weights *graph.Node) *graph.Node {
-//			ctx.SetTraining(tokens.Graph(), true)
-//			loss := adapted.LossGraph(ctx, tokens, mask, targets, weights)
-//			optimizers.Adam().Done().UpdateGraph(ctx, tokens.Graph(), loss)
+//	step, err := model.NewExec(m.Backend(), m.Store(),
+//		func(scope *model.Scope, tokens, mask, targets, weights *graph.Node) *graph.Node {
+//			scope.Store().SetTraining(tokens.Graph(), true)
+//			loss := adapted.LossGraph(scope, tokens, mask, targets, weights)
+//			optimizer.Adam().Done().UpdateGraph(scope, tokens.Graph(), loss)
 //			return loss
 //		})
 //
@@ -35,21 +40,57 @@
 // pretraining (NewRandom makes a model to pretrain). Gradients runs one
 // forward and backward pass and returns the gradients.
 //
-// # GoMLX on the CPU
+// # GoMLX v0.28.2 on the CPU
 //
-// simplego lacks Pad, Reverse, DynamicSlice and DynamicUpdateSlice, and the
-// gradients of Slice, Split and Concatenate are built from Pad, so the
-// model's graphs use none of them where a gradient flows: rotate-half is a
-// product with a constant signed permutation (rope.go), RMSNorm divides by
-// Sqrt (Rsqrt has no gradient), the KV cache is written with a one-hot Where
-// (generate.go). Every matrix product goes through Product, whose gradient
-// is made of products instead of GoMLX's broadcast-and-reduce (product.go);
-// the LM head and the cross entropy give their gradients as one unit, so
-// that the logits' gradient is never materialised (loss.go).
-// simplego runs with unbounded workers, because its default pool deadlocks
-// on two cores (backend.go). A GoMLX context panics with "variable already
-// exists" when a graph that creates variables (an adapter's, an
-// optimizer's) is built again, as a re-run notebook cell does; the model's
-// context is unchecked, so that the second build finds the variables the
-// first one made (model.go).
+// Checked on GoMLX v0.28.2 with compute v0.1.2 and go-xla v0.4.1, on the
+// Go backend built with and without GOEXPERIMENT=simd and on XLA's CPU
+// plugin (the GoMLX v0.26 facts they replace are in the design notes):
+//
+//   - The Go backend now has Pad and Reverse, and the gradients of Slice,
+//     SliceAxis and Split work; it still lacks DynamicSlice and
+//     DynamicUpdateSlice ("not implemented in the go backend"), and the
+//     gradient of CumSum fails in its Pad (an index out of range that kills
+//     the process under the default executor). The KV cache is still
+//     written with a one-hot Where (generate.go) and headLoss still stops
+//     the gradient after its slices (loss.go); rotate-half is still a
+//     product with a constant signed permutation (rope.go), which needs no
+//     Slice at all.
+//   - Rsqrt still has no gradient on any backend: RMSNorm divides by Sqrt.
+//   - The stock gradient of DotGeneral is now made of DotGenerals (nothing
+//     larger than the operands and the output), but it panics with a wrong
+//     shape when the contracting axes are not in increasing order on both
+//     sides. Product keeps its own gradient (product.go) for that, and
+//     because ProductsOf reads the products' axes from it for the
+//     benchmark's raw-product timing. Dot is now a builder, not a node: its
+//     separate gradient is gone.
+//   - The Go backend's default executor still deadlocks on two cores (ops
+//     run in parallel take every worker slot, then wait for slots for their
+//     own inner work): golora runs it with parallelism=-1 (backend.go).
+//   - Binary ops still do not broadcast across ranks: [D] is reshaped to
+//     [1,1,1,D] first.
+//   - A model.Store returns the existing variable when one is created again
+//     (the v0.26 context had to be unchecked for that); Scope.In panics on a
+//     second visit of the same name from the same scope, so golora's graph
+//     code uses Scope.At and Store.Scope.
+//   - Node.Checkpoint and StopCheckpoint (gradient checkpointing) give the
+//     same gradients on the Go backend and on XLA.
+//   - Matrix products (float32, 2 cores, AVX2): 28–33 GFLOP/s with
+//     GOEXPERIMENT=simd, 6–6.5 with the portable kernels (MatrixKernels
+//     says which). The half-precision kernels are wrong with the
+//     experiment (off by 10.9 on [128×128]·[128×128]ᵀ, where rounding
+//     explains 0.05; the layout every linear module uses) and 30–100 times
+//     slower than float32 in either build: productIn computes half
+//     products on the Go backend in float32 from the rounded operands.
+//
+// # GOEXPERIMENT=simd
+//
+// The Go backend's AVX2 and AVX-512 matrix kernels are written with Go
+// 1.26's simd/archsimd, which exists only under GOEXPERIMENT=simd; the
+// Makefile and CI set it. A build without it (arm64, or a Go release that
+// drops or renames the experiment) compiles GoMLX's portable kernels and
+// golora's kernels_portable.go, works the same and is 4–5 times slower on
+// matrix products, and MatrixKernels (and so Backend and the model summary)
+// says "portable (built without GOEXPERIMENT=simd)". If a later Go makes
+// simd/archsimd standard, kernels_simd.go's build constraint
+// (goexperiment.simd) must follow compute's.
 package llama

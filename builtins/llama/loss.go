@@ -42,8 +42,10 @@ func headLoss(h, w *Node, wantW bool, targets, weights *Node, chunks int, dt dty
 	b, s, d := dims[0], dims[1], dims[2]
 	n := b * s
 	// Stop the gradient after slicing: GoMLX differentiates every node on
-	// a path from the loss, up to a StopGradient, and Slice's gradient needs
-	// Pad, which simplego lacks.
+	// a path from the loss, up to a StopGradient, and the gradients of h and
+	// w are given below as one unit, so autodiff must not also go through
+	// the logits. (On GoMLX v0.26 Slice's gradient also needed Pad, which
+	// the Go backend lacked; v0.28's has it.)
 	hFlat := Reshape(h, n, d)
 	hs := StopGradient(hFlat)
 	ws := StopGradient(w)
