@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# gpu.sh: the one short GPU check of golora's LoRA step against PyTorch, on a
-# machine with an NVIDIA GPU, PyTorch, and JAX's CUDA PJRT plugin
-# (jax-cuda13-pjrt, whose xla_cuda_plugin.so is a PJRT plugin).
+# gpu.sh: the one short GPU check of golora's LoRA step against transformers +
+# PEFT, on a machine with an NVIDIA GPU, PyTorch + PEFT, and JAX's CUDA PJRT
+# plugin (jax-cuda13-pjrt, whose xla_cuda_plugin.so is a PJRT plugin that
+# go-xla v0.4.1 opens by its path).
 #
-# Run from the repository root with a golora binary built beforehand:
+# Run from the repository root with a golora binary built beforehand
+# (make build, with GOEXPERIMENT=simd as the Makefile sets it):
 #   bench/gpu.sh
 #
-# It prints golora's and PyTorch's figures on the gpu-1b configuration
-# (bench/configs.json) and the model FLOP utilisation against the card's peak.
+# It prints, for gpu-1b (bench/configs.json: a Llama-3.2-1B-like shape,
+# bfloat16 weights, seq 1024, micro-batch 8) with and without gradient
+# checkpointing: golora's tokens/s, its MFU against the card's dense bf16
+# peak and its peak GPU memory (nvidia-smi, sampled every 100 ms; XLA does
+# not preallocate: preallocate=false), then transformers + PEFT's figures
+# measured in the same run (torch.cuda.max_memory_allocated).
 set -euo pipefail
 plugin=$(python3 -c 'import jax_plugins.xla_cuda13 as p, os; print(os.path.join(os.path.dirname(p.__file__), "xla_cuda_plugin.so"))' 2>/dev/null ||
 	find / -name xla_cuda_plugin.so -path '*cuda*' 2>/dev/null | head -1)
@@ -15,11 +21,32 @@ plugin=$(python3 -c 'import jax_plugins.xla_cuda13 as p, os; print(os.path.join(
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 case "$name" in
-*H100*) peak=989e12 ;;  # dense bf16 tensor-core FLOP/s, SXM
-*H200*) peak=989e12 ;;
+*H100* | *H200*) peak=989e12 ;; # dense bf16 tensor-core FLOP/s, SXM
 *) peak=0 ;;
 esac
-# gpu-1b says bfloat16: golora runs the model's products in bfloat16
-# (Model.SetComputeDType), transformers + PEFT run the model in bfloat16.
-GOMLX_BACKEND="xla:$plugin" ./golora bench --python python3 --torch-device cuda --peft --warmup 3 --steps 10 gpu-1b | tee /tmp/gpu-bench.txt
+export GOMLX_BACKEND="xla:$plugin,preallocate=false"
+out=${OUT:-/tmp}
+
+# peakmem CMD…: runs CMD while sampling the GPU's used memory; prints the
+# most seen, in MiB.
+peakmem() {
+	local log
+	log=$(mktemp)
+	nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 >"$log" &
+	local sampler=$!
+	"$@"
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
+	echo "peak GPU memory: $(sort -n "$log" | tail -1) MiB"
+	rm -f "$log"
+}
+
+for c in gpu-1b gpu-1b-ck; do
+	echo "== golora $c"
+	peakmem ./golora bench --python "" --warmup 3 --steps 10 "$c" | tee -a "$out/gpu-bench.txt"
+done
+for c in gpu-1b gpu-1b-ck; do
+	echo "== transformers + PEFT $c"
+	python3 bench/torch_lora.py "$c" --device cuda --peft --warmup 3 --steps 10 | tee -a "$out/gpu-bench.txt"
+done
 echo "MFU = the GFLOP/s column / $(python3 -c "print($peak/1e9)") GFLOP/s (the card's dense bf16 peak)"

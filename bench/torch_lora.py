@@ -172,9 +172,12 @@ def main():
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    json.dump({"config": c["name"], "backend": f"{name} {args.device}, {torch.get_num_threads()} threads",
-               "tokens_per_s": b * s / med, "step_s": med, "step_min_s": min(times), "step_max_s": max(times),
-               "peak_rss_bytes": peak, "loss": loss.item()}, sys.stdout)
+    out = {"config": c["name"], "backend": f"{name} {args.device}, {torch.get_num_threads()} threads",
+           "tokens_per_s": b * s / med, "step_s": med, "step_min_s": min(times), "step_max_s": max(times),
+           "peak_rss_bytes": peak, "loss": loss.item()}
+    if args.device == "cuda":
+        out["peak_gpu_bytes"] = torch.cuda.max_memory_allocated()
+    json.dump(out, sys.stdout)
     print()
 
 
