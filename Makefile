@@ -59,7 +59,7 @@ check: build
 	@# Without the SIMD experiment (Go on arm64, a Go that drops it): it builds
 	@# and runs on the portable kernels, and says so.
 	GOEXPERIMENT=nosimd $(GO) build -o /dev/null .
-	GOEXPERIMENT=nosimd $(GO) test -count=1 -run 'MatrixKernels|HalfProducts|ComputeBFloat16|LogitsAndLossMatchTransformers' ./builtins/llama
+	GOEXPERIMENT=nosimd $(GO) test -count=1 -run 'MatrixKernels|HalfProducts|ComputeBFloat16|LogitsAndLossMatchTransformers|BuildNote' ./builtins/llama .
 
 test-go: venv testdata
 	$(GO) test ./...

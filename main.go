@@ -68,7 +68,10 @@ func main() {
 	case "bench":
 		err = runBench(args)
 	case "version", "--version", "-v":
-		fmt.Printf("golora %s (%s, %s/%s)\n", Version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+		fmt.Printf("golora %s (%s, %s/%s; Go backend: %s matrix kernels)\n", Version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH, llama.MatrixKernels())
+		if note := buildNote(); note != "" {
+			fmt.Println(note)
+		}
 	case "help", "--help", "-h":
 		fmt.Print(usage)
 	default:
@@ -179,7 +182,22 @@ func install(args []string, remove bool) error {
 		return err
 	}
 	fmt.Printf("Installed the golora kernelspec in %s\n", dir)
+	if note := buildNote(); note != "" {
+		fmt.Println(note)
+	}
 	return nil
+}
+
+// buildNote says how to rebuild golora when it was built for amd64 without
+// GOEXPERIMENT=simd, which leaves the Go backend its portable matrix
+// kernels; otherwise it returns "".
+func buildNote() string {
+	if goruntime.GOARCH != "amd64" || !strings.HasPrefix(llama.MatrixKernels(), "portable (built without") {
+		return ""
+	}
+	return "note: this golora was built without GOEXPERIMENT=simd, so the pure-Go backend multiplies matrices\n" +
+		"with its portable kernels, 4-5 times slower than its AVX2/AVX-512 ones. Rebuild with\n" +
+		"  GOEXPERIMENT=simd go install github.com/golora/golora@latest   (or: make install, which sets it)"
 }
 
 func runNotebook(args []string) error {
