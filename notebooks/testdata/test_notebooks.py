@@ -42,6 +42,7 @@ QUICK = {
     "quickstart.ipynb": {"rows": "48", "epochs": "1"},
     "train-lora.ipynb": {"epochs": "1"},
     "raw-text.ipynb": {"epochs": "1"},
+    "evaluate-and-generate.ipynb": {"heldoutChars": "16000", "sample": "12000"},
 }
 NBCONVERT_ON_GO = {"quickstart.ipynb", "format-files.ipynb", "schedulers.ipynb"}
 
