@@ -36,11 +36,7 @@ func TestComputeBFloat16(t *testing.T) {
 		t.Fatal(err)
 	}
 	out16, loss16, grads16 := run()
-	lw, ls := 0.0, 0.0
-	for i, v := range out32.Logits {
-		lw = math.Max(lw, math.Abs(float64(out16.Logits[i]-v)))
-		ls = math.Max(ls, math.Abs(float64(v)))
-	}
+	lw, ls := maxDiff(out16.Logits, out32.Logits)
 	// bfloat16 keeps 8 significant bits: a relative rounding of 2⁻⁹ per
 	// operand, summed over the products of a few layers.
 	if lw == 0 || lw > 0.05*ls {
@@ -50,12 +46,7 @@ func TestComputeBFloat16(t *testing.T) {
 		t.Errorf("bfloat16 loss %v (gradients' %v), float32 %v", out16.Loss, loss16, out32.Loss)
 	}
 	for name, g32 := range grads32 {
-		g16 := grads16[name]
-		worst, scale := 0.0, 0.0
-		for i, v := range g32 {
-			worst = math.Max(worst, math.Abs(float64(g16[i]-v)))
-			scale = math.Max(scale, math.Abs(float64(v)))
-		}
+		worst, scale := maxDiff(grads16[name], g32)
 		if worst > 0.1*scale+1e-6 {
 			t.Errorf("%s: bfloat16 gradient differs from float32's by %g (largest |grad| %g)", name, worst, scale)
 		}
@@ -80,17 +71,22 @@ func TestHalfProductsOnGoBackend(t *testing.T) {
 			out := MustNewExec(backend, func(x, w *Node) []*Node {
 				return []*Node{Product(x, []int{1}, nil, w, []int{1}, nil), productIn(dt, x, []int{1}, w, []int{1})}
 			}).MustExec(x, w)
-			f, h := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
 			// Each operand is rounded by at most 2⁻⁸ (bfloat16) relative; the
 			// sum of k products of values in [−1, 1] moves by at most 2k·2⁻⁸.
 			bound := 2 * float64(d[1]) / 256
-			worst := 0.0
-			for i := range f {
-				worst = math.Max(worst, math.Abs(float64(f[i]-h[i])))
-			}
+			worst, _ := maxDiff(tensors.MustCopyFlatData[float32](out[1]), tensors.MustCopyFlatData[float32](out[0]))
 			if worst == 0 || worst > bound {
 				t.Errorf("%v %s: product differs from float32's by %g (bound %g)", d, dt, worst, bound)
 			}
 		}
 	}
+}
+
+// maxDiff returns the largest |got−want| and the largest |want|.
+func maxDiff(got, want []float32) (worst, scale float64) {
+	for i, w := range want {
+		worst = math.Max(worst, math.Abs(float64(got[i]-w)))
+		scale = math.Max(scale, math.Abs(float64(w)))
+	}
+	return worst, scale
 }

@@ -1,9 +1,9 @@
 package llama
 
 import (
-	"os"
 	"runtime"
-	"strconv"
+
+	"github.com/gomlx/compute/support/envutil"
 )
 
 // MatrixKernels says which matrix-product kernels the Go backend uses in
@@ -35,12 +35,9 @@ func MatrixKernels() string {
 	return "portable (the CPU has no AVX2)"
 }
 
-// envTrue reads a boolean environment variable that defaults to true.
+// envTrue reads a boolean environment variable that defaults to true, as
+// compute/gobackend reads it.
 func envTrue(name string) bool {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return true
-	}
-	b, err := strconv.ParseBool(v)
+	b, err := envutil.ReadBool(name, true)
 	return err != nil || b
 }

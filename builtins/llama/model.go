@@ -155,11 +155,7 @@ func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error
 	if !info.DType.IsFloat() {
 		return fmt.Errorf("%s has dtype %s; weights must be F32, F16 or BF16", where, info.DType)
 	}
-	dt := dtypes.Float32
-	if isMatrix(shape) {
-		dt = m.weightDType
-	}
-	value, err := newWeight(m.backend, dt, shape, func(flat []float32) error {
+	value, err := newWeight(m.backend, m.dtypeOf(shape), shape, func(flat []float32) error {
 		return set.ReadFloat32(name, flat)
 	})
 	if err != nil {
@@ -255,10 +251,7 @@ func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
 func (m *Model) MemoryBytes() int64 {
 	var n int64
 	for _, w := range m.Config.tensorShapes() {
-		size := int64(4)
-		if isMatrix(w.shape) {
-			size = int64(m.weightDType.Size())
-		}
+		size := int64(m.dtypeOf(w.shape).Size())
 		for _, d := range w.shape {
 			size *= int64(d)
 		}
@@ -286,12 +279,8 @@ func NewRandom(cfg Config, seed uint64, opts ...Options) (m *Model, err error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for _, w := range cfg.tensorShapes() {
-		norm := len(w.shape) == 1
-		dt := dtypes.Float32
-		if !norm {
-			dt = m.weightDType
-		}
-		value, err := newWeight(m.backend, dt, w.shape, func(flat []float32) error {
+		norm := !isMatrix(w.shape)
+		value, err := newWeight(m.backend, m.dtypeOf(w.shape), w.shape, func(flat []float32) error {
 			for i := range flat {
 				if norm {
 					flat[i] = 1

@@ -60,9 +60,17 @@ func (c backendChoice) gpu() bool {
 	return c.name == "xla" && !strings.Contains(strings.ToLower(c.config), "cpu")
 }
 
-// isMatrix reports whether the named weight is kept in the model's weight
-// dtype: every weight but the norms' vectors.
+// isMatrix reports whether a weight of this shape is kept in the model's
+// weight dtype: every weight but the norms' vectors.
 func isMatrix(shape []int) bool { return len(shape) == 2 }
+
+// dtypeOf returns the dtype the model keeps a weight of this shape in.
+func (m *Model) dtypeOf(shape []int) dtypes.DType {
+	if isMatrix(shape) {
+		return m.weightDType
+	}
+	return dtypes.Float32
+}
 
 // newWeight makes a tensor of dtype dt and shape dims filled from float32
 // values by fill, rounding to dt as it goes. For float32 fill writes straight

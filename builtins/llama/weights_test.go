@@ -44,11 +44,7 @@ func TestBFloat16Weights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	worst, scale := 0.0, 0.0
-	for i, v := range out32.Logits {
-		worst = math.Max(worst, math.Abs(float64(out16.Logits[i]-v)))
-		scale = math.Max(scale, math.Abs(float64(v)))
-	}
+	worst, scale := maxDiff(out16.Logits, out32.Logits)
 	if worst == 0 || worst > 0.05*scale {
 		t.Errorf("bfloat16 logits differ from float32's by %g (largest |logit| %g)", worst, scale)
 	}
