@@ -165,87 +165,73 @@ func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
 // the step's forward and backward pass with the shapes and axes the step
 // gives it (the frozen linear modules and the LM head, attention's, the
 // rotary embedding's and the adapter's), on operands that are inputs of the
-// graph, so that nothing but the products runs. It returns the best of
-// three times and the products' FLOPs, counted in the graph.
+// graph, so that nothing but the product runs. It returns the sum of the
+// products' times and their FLOPs, counted in the graph.
+//
+// A product the step makes several times (one per layer, one per chunk of
+// the loss) is timed once and counted as many times. Timing them together
+// in one graph would not be honest: both backends merge identical nodes of a
+// graph, so products of the same shapes on the same operands would run once.
 func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops float64, err error) {
 	products, err := stepProducts(m, a, c)
 	if err != nil {
 		return 0, 0, err
 	}
-	// One operand per distinct shape, shared by the products that use it.
+	distinct, counts := distinctProducts(products)
+	for _, p := range products {
+		flops += p.FLOPs()
+	}
 	r := rand.New(rand.NewPCG(3, 4))
-	var operands []*tensors.Tensor
-	index := map[string]int{}
-	operand := func(s shapes.Shape) int {
-		if i, ok := index[s.String()]; ok {
-			return i
-		}
+	operand := func(s shapes.Shape) *tensors.Tensor {
 		data := make([]float32, s.Size())
 		for i := range data {
 			data[i] = r.Float32() - 0.5
 		}
-		index[s.String()] = len(operands)
-		operands = append(operands, typedTensor(data, s))
-		return len(operands) - 1
+		return typedTensor(data, s)
 	}
-	args := make([][2]int, len(products))
-	for i, p := range products {
-		args[i] = [2]int{operand(p.LHS), operand(p.RHS)}
-		flops += p.FLOPs()
-	}
-	in := make([]any, len(operands))
-	for i, t := range operands {
-		in[i] = t
-	}
-	// The products run in groups whose outputs fit in rawGroupBytes, one
-	// graph each: a graph's outputs are all held at once, and the attention
-	// products of a large model would not fit in a GPU's memory together.
-	for lo := 0; lo < len(products); {
-		hi, bytes := lo, 0
-		for hi < len(products) && (hi == lo || bytes+outputBytes(products[hi]) <= rawGroupBytes) {
-			bytes += outputBytes(products[hi])
-			hi++
-		}
-		d, err := timeProducts(m, products[lo:hi], args[lo:hi], in)
+	for i, p := range distinct {
+		d, err := timeProduct(m, p, operand(p.LHS), operand(p.RHS))
 		if err != nil {
 			return 0, 0, err
 		}
-		seconds += d.Seconds()
-		lo = hi
+		seconds += d.Seconds() * float64(counts[i])
+		if os.Getenv("GOLORA_BENCH_PRODUCTS") != "" {
+			fmt.Fprintf(os.Stderr, "%8.1f ms ×%-3d %6.1f GFLOP/s  %v\n", d.Seconds()*1e3, counts[i], p.FLOPs()/d.Seconds()/1e9, p)
+		}
 	}
 	return seconds, flops, nil
 }
 
-// rawGroupBytes bounds the outputs of the products rawProducts runs in one
-// graph.
-const rawGroupBytes = 1 << 30
-
-// outputBytes is the size of a product's output.
-func outputBytes(p llama.ProductShape) int {
-	k := 1
-	for _, a := range p.LHSContracting {
-		k *= p.LHS.Dimensions[a]
+// distinctProducts returns the distinct products of a list (the same
+// operand shapes and axes), in the order they first appear, and how many
+// times each appears.
+func distinctProducts(products []llama.ProductShape) (distinct []llama.ProductShape, counts []int) {
+	index := map[string]int{}
+	for _, p := range products {
+		k := fmt.Sprintf("%v", p)
+		i, ok := index[k]
+		if !ok {
+			i = len(distinct)
+			index[k] = i
+			distinct, counts = append(distinct, p), append(counts, 0)
+		}
+		counts[i]++
 	}
-	return int(p.FLOPs()/2/float64(k)) * p.LHS.DType.Size()
+	return distinct, counts
 }
 
-// timeProducts runs the products on the operands in (args[i] are product
-// i's operands) in one graph, once to compile and three times timed, and
-// returns the best time.
-func timeProducts(m *llama.Model, products []llama.ProductShape, args [][2]int, in []any) (time.Duration, error) {
-	exec, err := graph.NewExec(m.Backend(), func(inputs []*graph.Node) []*graph.Node {
-		out := make([]*graph.Node, len(products))
-		for i, p := range products {
-			out[i] = p.Build(inputs[args[i][0]], inputs[args[i][1]])
-		}
-		return out
-	})
+// timeProduct runs the product on operands lhs and rhs, once to compile and
+// warm up and then three times, and returns the best time.
+func timeProduct(m *llama.Model, p llama.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
+	defer lhs.FinalizeAll()
+	defer rhs.FinalizeAll()
+	exec, err := graph.NewExec(m.Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
 	if err != nil {
 		return 0, err
 	}
 	defer exec.Finalize()
 	run := func() error {
-		out, err := exec.Exec(in...)
+		out, err := exec.Exec(lhs, rhs)
 		for _, o := range out {
 			o.FinalizeAll()
 		}

@@ -3,6 +3,10 @@ package bench
 import (
 	"context"
 	"testing"
+
+	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/builtins/lora"
 )
 
 func tinyConfig(t *testing.T) Config {
@@ -51,5 +55,52 @@ func TestMeasure(t *testing.T) {
 	lower := (StepFLOPs(c)-2*head)/3 + rope*float64(c.Layers) + 2*head
 	if counted <= lower || counted >= upper {
 		t.Errorf("the step's graph has %.0f FLOPs of products, want between %.0f and %.0f", counted, lower, upper)
+	}
+}
+
+// TestDistinctProducts checks that the step's products are timed once per
+// distinct shape and counted as often as the step makes them: every layer's
+// products appear once per layer.
+func TestDistinctProducts(t *testing.T) {
+	c := tinyConfig(t)
+	count := func(layers int) (distinct, total int) {
+		c.Layers = layers
+		m, err := llama.NewRandom(modelConfig(c), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]int, c.Seq)
+		for i := range ids {
+			ids[i] = i % c.Vocab
+		}
+		restore := display.SetSink(discard{})
+		run, err := lora.Train(context.Background(), m, lora.FromExamples([]lora.Example{{IDs: ids}}), lora.Config{
+			Name: c.Name, Rank: rank, Alpha: 16, Targets: []string{"q", "v"}, Epochs: 1, MicroBatch: 1, Batch: 1,
+			CutoffLen: c.Seq, NoWarmup: true, OutputDir: t.TempDir(), PlotEvery: 1 << 30,
+		})
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		products, err := stepProducts(m, run.Adapter, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, counts := distinctProducts(products)
+		for _, n := range counts {
+			total += n
+		}
+		if total != len(products) {
+			t.Errorf("%d layers: counts add to %d, want %d products", layers, total, len(products))
+		}
+		return len(d), total
+	}
+	d2, n2 := count(2)
+	d4, n4 := count(4)
+	if d4 != d2 {
+		t.Errorf("4 layers have %d distinct products, 2 layers %d: want the same shapes", d4, d2)
+	}
+	if n4 <= n2 || d2 >= n2 {
+		t.Errorf("2 layers: %d products, %d distinct; 4 layers: %d products: want more products than shapes, and more with more layers", n2, d2, n4)
 	}
 }
