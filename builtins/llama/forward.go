@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -56,10 +57,10 @@ func (m *Model) LossSumGraph(ctx *model.Scope, tokens, mask, targets, weights *N
 }
 
 // lossChunks is the number of chunks of rows headLoss splits the logits
-// into: on simplego, enough for every core to have an element-wise op to
-// run; XLA fuses and parallelises those ops itself.
+// into: on the Go backend, enough for every core to have an element-wise op
+// to run; XLA fuses and parallelises those ops itself.
 func (m *Model) lossChunks() int {
-	if m.choice.name == "simplego" {
+	if m.choice.name == gobackend.BackendName {
 		return 2 * runtime.NumCPU()
 	}
 	return 1
