@@ -4,16 +4,21 @@
 # plugin (jax-cuda13-pjrt, whose xla_cuda_plugin.so is a PJRT plugin that
 # go-xla v0.4.1 opens by its path).
 #
-# Run from the repository root with a golora binary built beforehand
-# (make build, with GOEXPERIMENT=simd as the Makefile sets it):
+# Run from the repository root with a golora binary and the llama package's
+# test binary built beforehand (the machine needs no Go):
+#   make build && GOEXPERIMENT=simd go test -c -o llama.test ./builtins/llama
 #   bench/gpu.sh
 #
-# It prints, for gpu-1b (bench/configs.json: a Llama-3.2-1B-like shape,
-# bfloat16 weights, seq 1024, micro-batch 8) with and without gradient
-# checkpointing: golora's tokens/s, its MFU against the card's dense bf16
-# peak and its peak GPU memory (nvidia-smi, sampled every 100 ms; XLA does
-# not preallocate: preallocate=false), then transformers + PEFT's figures
-# measured in the same run (torch.cuda.max_memory_allocated).
+# It first runs TestFlashAttentionMatchesScaled on CUDA: golora's attention
+# through cuDNN's flash attention (bfloat16 weights) against its own
+# decomposed attention, forward and gradient. Then it prints, for gpu-1b
+# (bench/configs.json: a Llama-3.2-1B-like shape, bfloat16 weights, seq
+# 1024, micro-batch 8) with and without gradient checkpointing, and once
+# with GoMLX's fused ops off (GOMLX_FUSION=false: no flash attention):
+# golora's tokens/s, its MFU against the card's dense bf16 peak and its peak
+# GPU memory (nvidia-smi, sampled every 100 ms; XLA does not preallocate:
+# preallocate=false), then transformers + PEFT's figures measured in the
+# same run (torch.cuda.max_memory_allocated).
 set -euo pipefail
 plugin=$(python3 -c 'import jax_plugins.xla_cuda13 as p, os; print(os.path.join(os.path.dirname(p.__file__), "xla_cuda_plugin.so"))' 2>/dev/null ||
 	find / -name xla_cuda_plugin.so -path '*cuda*' 2>/dev/null | head -1)
@@ -41,10 +46,16 @@ peakmem() {
 	rm -f "$log"
 }
 
+if [ -x llama.test ]; then
+	echo "== flash attention against golora's own attention"
+	(cd builtins/llama && ../../llama.test -test.run 'TestFlashAttentionMatchesScaled' -test.v) | tee -a "$out/gpu-bench.txt"
+fi
 for c in gpu-1b gpu-1b-ck; do
 	echo "== golora $c"
 	peakmem ./golora bench --python "" --warmup 3 --steps 10 "$c" | tee -a "$out/gpu-bench.txt"
 done
+echo "== golora gpu-1b without fused ops (no flash attention)"
+GOMLX_FUSION=false peakmem ./golora bench --python "" --warmup 3 --steps 10 gpu-1b | tee -a "$out/gpu-bench.txt"
 for c in gpu-1b gpu-1b-ck; do
 	echo "== transformers + PEFT $c"
 	python3 bench/torch_lora.py "$c" --device cuda --peft --warmup 3 --steps 10 | tee -a "$out/gpu-bench.txt"

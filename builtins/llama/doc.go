@@ -81,6 +81,19 @@
 //     explains 0.05; the layout every linear module uses) and 30–100 times
 //     slower than float32 in either build: productIn computes half
 //     products on the Go backend in float32 from the rounded operands.
+//   - Fused scaled dot-product attention is cuDNN's flash attention on XLA's
+//     CUDA plugin only (bfloat16 or float16, causal, padding as sequence
+//     lengths, grouped-query heads; forward and gradient). A model whose
+//     products run in half precision attends through it there (the
+//     [batch, heads, seq, seq] scores never exist); everywhere else
+//     InternalFusedOpCaller falls back to golora's own attention. XLA's CPU
+//     plugin refuses the op, and compute v0.1.2 builds its Go kernel but
+//     does not advertise it (its products are slower than the SIMD ones).
+//     GOMLX_FUSION=false turns it off.
+//   - Two products of the same shapes on the same operands in one graph are
+//     one node (both backends merge identical nodes), so the bench times each
+//     distinct product of a step alone and counts it as often as the step
+//     makes it.
 //
 // # GOEXPERIMENT=simd
 //

@@ -15,7 +15,9 @@ import (
 // runs a model loaded in bfloat16, or dtypes.Float32, the default. The
 // weights stay stored in float32 and are converted in the graph; the
 // activations, the norms, attention, the softmax and the loss, and the
-// adapters stay in float32. On a CPU, bfloat16 is slower than float32.
+// adapters stay in float32, except that on XLA's CUDA plugin attention runs
+// in dt through cuDNN's flash attention, with its softmax statistics in
+// float32. On a CPU, bfloat16 is slower than float32.
 func (m *Model) SetComputeDType(dt dtypes.DType) error {
 	switch dt {
 	case dtypes.Float32, dtypes.BFloat16, dtypes.Float16:

@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
@@ -31,7 +32,10 @@ func (m *Model) LogitsGraph(ctx *model.Scope, tokens, mask *Node) *Node {
 func (m *Model) selfHidden(ctx *model.Scope, tokens, mask *Node) *Node {
 	seq := tokens.Shape().Dimensions[1]
 	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
-	att := &selfAttention{bias: attentionBias(positions, positions, mask)}
+	att := &selfAttention{bias: attentionBias(positions, positions, mask), fused: m.fusedAttention(tokens.Graph())}
+	if mask != nil && att.fused != dtypes.InvalidDType {
+		att.seqLens = ConvertDType(ReduceSum(ConvertDType(mask, dtypes.Float32), -1), dtypes.Int32)
+	}
 	return m.hidden(ctx, tokens, positions, att)
 }
 
@@ -209,6 +213,11 @@ type attention interface {
 // selfAttention attends over the sequence itself, through bias.
 type selfAttention struct {
 	bias *Node
+	// fused is the dtype in which to try the backend's fused attention
+	// (flashAttention), or dtypes.InvalidDType not to; seqLens [batch]
+	// (int32) counts each row's real tokens, nil when all are real.
+	fused   dtypes.DType
+	seqLens *Node
 	// keep asks attend to record each layer's keys and values, to fill a cache.
 	keep         bool
 	keys, values []*Node
@@ -218,7 +227,59 @@ func (a *selfAttention) attend(c Config, layer int, q, k, v *Node) *Node {
 	if a.keep {
 		a.keys, a.values = append(a.keys, k), append(a.values, v)
 	}
-	return scaledAttention(c, q, k, v, a.bias)
+	if a.fused == dtypes.InvalidDType {
+		return scaledAttention(c, q, k, v, a.bias)
+	}
+	// A backend that has the fused op but not its gradient (the Go
+	// backend) differentiates the decomposed attention instead.
+	ops := q.Graph().Backend().Capabilities().Operations
+	out, _ := InternalFusedOpCaller(
+		func() *Node { return flashAttention(c, q, k, v, a.seqLens, a.fused) },
+		func() *Node { return scaledAttention(c, q, k, v, a.bias) },
+		!ops[compute.OpTypeFusedScaledDotProductAttentionVJP])
+	return out
+}
+
+// fusedAttention returns the dtype in which the model's attention tries the
+// backend's fused attention, or dtypes.InvalidDType when it does not: only
+// when its products run in half precision (bfloat16 or float16 weights) on
+// a backend that has the op, other than the Go backend, where half
+// precision is emulated in float32. That is XLA's CUDA plugin, whose fused
+// attention is cuDNN's flash attention; XLA's CPU plugin has the op's name
+// but not the kernel, and InternalFusedOpCaller falls back to scaledAttention.
+func (m *Model) fusedAttention(g *Graph) dtypes.DType {
+	if !m.compute.IsHalfPrecision() || isGoBackend(g) || !g.Backend().Capabilities().Operations[compute.OpTypeFusedScaledDotProductAttention] {
+		return dtypes.InvalidDType
+	}
+	return m.compute
+}
+
+// flashAttention is scaledAttention through the backend's fused scaled
+// dot-product attention: causal, with each row's first seqLens[row] tokens
+// real (padding on the right; nil when all are), queries [batch, seq, heads,
+// headDim] and keys and values [batch, seq, kvHeads, headDim] rounded to dt,
+// the output converted back to q's dtype. cuDNN's flash attention on CUDA
+// never materialises the [batch, heads, seq, seq] scores, in either pass, and
+// keeps the softmax's statistics in float32.
+func flashAttention(c Config, q, k, v, seqLens *Node, dt dtypes.DType) *Node {
+	dims := q.Shape().Dimensions
+	b, s := dims[0], dims[1]
+	round := func(x *Node) *Node {
+		if x.DType() != dt {
+			return ConvertDType(x, dt)
+		}
+		return x
+	}
+	cfg := &compute.ScaledDotProductAttentionConfig{Scale: 1 / math.Sqrt(float64(c.HeadDim)), Causal: true}
+	if seqLens != nil {
+		lens := InternalBackendOutputs(seqLens)[0]
+		cfg.QuerySeqLen, cfg.KeyValueSeqLen = lens, lens
+	}
+	out, _ := BackendFusedScaledDotProductAttention(round(q), round(k), round(v), compute.AttentionAxesLayoutBSHD, cfg)
+	if out.DType() != q.DType() {
+		out = ConvertDType(out, q.DType())
+	}
+	return Reshape(out, b, s, c.NumHeads*c.HeadDim)
 }
 
 // scaledAttention is softmax(q·kᵀ/√headDim + bias)·v with grouped-query
