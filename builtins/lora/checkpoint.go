@@ -288,7 +288,7 @@ func (t *trainer) resume() (int, error) {
 		return 0, fmt.Errorf("lora: resume: %s is a checkpoint of a different kind of training", dir)
 	case !t.full && st.Rank != t.cfg.Rank:
 		return 0, fmt.Errorf("lora: resume: the checkpoint %s has rank %d and the Config asks for rank %d: rank cannot change on resume (train a new adapter under another Name instead)", dir, st.Rank, t.cfg.Rank)
-	case !t.full && !sameStrings(st.Targets, t.cfg.Targets):
+	case !t.full && !slices.Equal(st.Targets, t.cfg.Targets):
 		return 0, fmt.Errorf("lora: resume: the checkpoint %s adapts %v and the Config asks for %v: target modules cannot change on resume", dir, st.Targets, t.cfg.Targets)
 	case st.Examples != len(t.plan.examples) || st.DataHash != dataHash(t.plan.examples):
 		return 0, fmt.Errorf("lora: resume: the training data differs from the data of checkpoint %s (%d examples then, %d now): resume with the same data, format and cutoff", dir, st.Examples, len(t.plan.examples))

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,7 +235,7 @@ func (t *trainer) setUp() error {
 		if err != nil {
 			return fmt.Errorf("lora: %s holds an adapter that cannot be continued (%v): set Overwrite to start afresh, or choose another Name", dir, err)
 		}
-		if old.Rank != cfg.Rank || !sameStrings(old.Targets, cfg.Targets) {
+		if old.Rank != cfg.Rank || !slices.Equal(old.Targets, cfg.Targets) {
 			return fmt.Errorf("lora: %s holds an adapter of rank %d on %v, and this run asks for rank %d on %v: set Overwrite to start afresh, or choose another Name", dir, old.Rank, old.Targets, cfg.Rank, cfg.Targets)
 		}
 		w, err := old.weights()
@@ -256,18 +257,6 @@ func (t *trainer) setUp() error {
 	t.eng = eng
 	t.run.Adapter = a
 	return err
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (t *trainer) printPlan(start int) {
