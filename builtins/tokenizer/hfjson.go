@@ -161,6 +161,7 @@ func parseJSON(path string, data []byte) (*Tokenizer, error) {
 	}
 	t.bos, t.eos, t.pad = -1, -1, -1
 	t.findSpecialTokens(path, f.PostProcessor)
+	t.addBOS = t.bos >= 0
 	return t, nil
 }
 
@@ -189,9 +190,7 @@ func parseModel(f hfFile) (m *hfModel, byteLevel bool, err error) {
 	case len(b.Vocab) == 0:
 		return nil, false, errors.New("model.vocab is empty")
 	}
-	if pre, ok, _ := decodeComponent(f.PreTokenizer, "pre_tokenizer"); ok && pre.Type == "ByteLevel" {
-		byteLevel = true
-	}
+	byteLevel = hasByteLevel(f.PreTokenizer)
 	m = &hfModel{
 		vocab:        make(map[string]int32, len(b.Vocab)),
 		merges:       mergeTable{},
@@ -324,14 +323,13 @@ func parseReplace(c component, field string) (old, with string, err error) {
 	return *r.Pattern.String, r.Content, nil
 }
 
-// parsePreTokenizer reads the pre-tokenizer: null, ByteLevel, Metaspace, or
-// a Sequence of one of them.
+// parsePreTokenizer reads the pre-tokenizer: null, ByteLevel, Metaspace,
+// Digits, or a Sequence of them.
 func parsePreTokenizer(raw json.RawMessage, field string) (preTokenizer, error) {
 	c, ok, err := decodeComponent(raw, field)
 	if err != nil || !ok {
 		return nil, err
 	}
-	const supported = "ByteLevel (GPT-2's split pattern), Metaspace, a Sequence of one of these"
 	switch c.Type {
 	case "Sequence":
 		var s struct {
@@ -340,10 +338,20 @@ func parsePreTokenizer(raw json.RawMessage, field string) (preTokenizer, error) 
 		if err := c.decodeInto(field, &s); err != nil {
 			return nil, err
 		}
-		if len(s.Pretokenizers) != 1 {
-			return nil, fmt.Errorf("%s: a Sequence of %d pre-tokenizers is not supported (supported: %s)", field, len(s.Pretokenizers), supported)
+		var seq sequencePre
+		for i, r := range s.Pretokenizers {
+			p, err := parsePreTokenizer(r, fmt.Sprintf("%s.pretokenizers[%d]", field, i))
+			if err != nil {
+				return nil, err
+			}
+			if p != nil {
+				seq = append(seq, p)
+			}
 		}
-		return parsePreTokenizer(s.Pretokenizers[0], field+".pretokenizers[0]")
+		if len(seq) == 1 {
+			return seq[0], nil
+		}
+		return seq, nil
 	case "ByteLevel":
 		p := struct {
 			AddPrefixSpace *bool `json:"add_prefix_space"`
@@ -355,8 +363,40 @@ func parsePreTokenizer(raw json.RawMessage, field string) (preTokenizer, error) 
 		return byteLevelPre{addPrefixSpace: p.AddPrefixSpace == nil || *p.AddPrefixSpace, useRegex: p.UseRegex == nil || *p.UseRegex}, nil
 	case "Metaspace":
 		return parseMetaspace(c, field)
+	case "Digits":
+		var d struct {
+			IndividualDigits bool `json:"individual_digits"`
+		}
+		if err := c.decodeInto(field, &d); err != nil {
+			return nil, err
+		}
+		return digitsPre{splitDigits(d.IndividualDigits)}, nil
 	}
-	return nil, unsupported(field, c.Type, supported)
+	return nil, unsupported(field, c.Type, "ByteLevel (GPT-2's split pattern), Metaspace, Digits, a Sequence of these")
+}
+
+// hasByteLevel reports whether the pre-tokenizer is ByteLevel or a
+// Sequence with a ByteLevel in it: the vocabulary is then byte-level.
+func hasByteLevel(raw json.RawMessage) bool {
+	c, ok, err := decodeComponent(raw, "pre_tokenizer")
+	if err != nil || !ok {
+		return false
+	}
+	if c.Type == "ByteLevel" {
+		return true
+	}
+	var s struct {
+		Pretokenizers []json.RawMessage `json:"pretokenizers"`
+	}
+	if c.Type != "Sequence" || json.Unmarshal(c.raw, &s) != nil {
+		return false
+	}
+	for _, p := range s.Pretokenizers {
+		if hasByteLevel(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseMetaspace reads a Metaspace pre-tokenizer, in its current form

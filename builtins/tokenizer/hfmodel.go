@@ -21,6 +21,11 @@ type hfModel struct {
 	unk          int32
 	fuseUnk      bool
 	ignoreMerges bool
+	// missingBytes says what becomes of a byte of a byte-level vocabulary
+	// that has no token: dropped, and the bytes around it merge as if it
+	// were not there (Hugging Face's BPE); or, when set, dropped but
+	// keeping the bytes around it apart, as llama.cpp does.
+	missingBytesApart bool
 	// splitAt, when set, is a string that no token has after other text
 	// ("▁" in SentencePiece-style vocabularies): words are cut in front of
 	// it, and the parts tokenized and cached on their own.
@@ -181,10 +186,13 @@ func (m *hfModel) tokenize(w *hfWork, dst []token, word []byte) []token {
 	}
 	for i := 0; i < len(word); {
 		if m.byteLevel {
-			if id := m.byteID[word[i]]; id >= 0 {
+			switch id := m.byteID[word[i]]; {
+			case id >= 0:
 				flushUnk()
 				w.m.add(id, i, i+1)
-			} else {
+			case m.missingBytesApart:
+				w.m.add(-1, i, i+1) // merges with nothing, and is not emitted
+			default:
 				unknown(i, i+1)
 			}
 			i++
@@ -216,7 +224,9 @@ func (m *hfModel) tokenize(w *hfWork, dst []token, word []byte) []token {
 	flushUnk()
 	w.m.run(m.merges)
 	w.m.each(func(id int32, start, _ int) {
-		dst = append(dst, token{id: id, off: int32(start)})
+		if id >= 0 {
+			dst = append(dst, token{id: id, off: int32(start)})
+		}
 	})
 	return dst
 }

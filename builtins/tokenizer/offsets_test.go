@@ -14,7 +14,7 @@ func surface(tok *Tokenizer, id int) string {
 	if b, ok := parseBytePiece(p); ok {
 		return string([]byte{b})
 	}
-	if strings.HasPrefix(tok.kind, "byte-level") {
+	if byteLevelKind(tok) {
 		var raw []byte
 		for _, r := range p {
 			b, ok := byteLevelBytes[r]
@@ -28,22 +28,34 @@ func surface(tok *Tokenizer, id int) string {
 	return strings.ReplaceAll(p, metaspace, " ")
 }
 
+func byteLevelKind(tok *Tokenizer) bool {
+	return strings.HasPrefix(tok.kind, "byte-level") || strings.HasPrefix(tok.kind, "GGUF byte-level")
+}
+
 // TestOffsets checks that every token's offset points at its text in the
 // input (a "▁" that the tokenizer added in front, which has no text, may
 // point at the word it precedes).
 func TestOffsets(t *testing.T) {
-	for _, path := range []string{"llama/tokenizer.model", "llama-hf/tokenizer.json", "llama-hf-legacy/tokenizer.json", "gpt2/tokenizer.json"} {
-		tok, err := Load(fetched(t, path))
-		if err != nil {
-			t.Fatal(err)
+	paths := []string{"llama/tokenizer.model", "llama-hf/tokenizer.json", "llama-hf-legacy/tokenizer.json", "gpt2/tokenizer.json", "gguf/smollm2", "gguf/llama-chat"}
+	for _, path := range paths {
+		var tok *Tokenizer
+		var texts []string
+		if name, ok := strings.CutPrefix(path, "gguf/"); ok {
+			tok, texts = loadGGUF(t, name), append(corpus(t), corpusFile(t, "gguf/corpus.jsonl")...)
+		} else {
+			var err error
+			if tok, err = Load(fetched(t, path)); err != nil {
+				t.Fatal(err)
+			}
+			texts = corpus(t)
 		}
 		bad := 0
-		for _, text := range corpus(t) {
+		for _, text := range texts {
 			ids, offsets := tok.EncodeOffsets(text, false)
 			for i, id := range ids {
 				want := surface(tok, id)
 				rest := text[offsets[i]:]
-				if !strings.HasPrefix(tok.kind, "byte-level") {
+				if !byteLevelKind(tok) {
 					// A "▁" in the text itself reads as a space.
 					rest = strings.ReplaceAll(rest, metaspace, " ")
 				}

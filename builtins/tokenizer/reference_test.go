@@ -2,9 +2,12 @@ package tokenizer
 
 import (
 	"bufio"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,23 +34,83 @@ type reference struct {
 	RandomIDs        [][]int  `json:"random_ids"`
 	RandomDecoded    []string `json:"random_decoded"`
 	RandomDecodedSHA []string `json:"random_decoded_sha256"`
+	// Corpus names the corpus files, under testdata, whose texts IDs
+	// encode, in order; none: corpus.jsonl.
+	Corpus []string `json:"corpus"`
+	// AddsSpecial: Encode(text, true) is SpecialPrefix, the ids of
+	// text, SpecialSuffix (llama.cpp's tokenize with add_special).
+	AddsSpecial bool `json:"encode_true_adds_special"`
 }
 
+// texts returns the corpus texts that r encodes.
+func (r *reference) texts(t testing.TB) []string {
+	t.Helper()
+	if len(r.Corpus) == 0 {
+		return corpus(t)
+	}
+	var texts []string
+	for _, name := range r.Corpus {
+		texts = append(texts, corpusFile(t, name)...)
+	}
+	return texts
+}
+
+// loadReference reads testdata/ref/NAME.json, or NAME.json.gz.
 func loadReference(t *testing.T, name string) *reference {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "ref", name+".json"))
+	path := filepath.Join("testdata", "ref", name+".json")
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		path += ".gz"
+		data, err = readGzip(path)
+	}
 	if err != nil {
-		t.Fatalf("%v (regenerate with testdata/reference.py)", err)
+		t.Fatalf("%v (regenerate with testdata/reference.py, or testdata/gguf/reference.py for gguf-*)", err)
 	}
 	var r reference
 	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("testdata/ref/%s.json: %v", name, err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return &r
 }
 
-var corpusOnce = sync.OnceValues(func() ([]string, error) {
-	f, err := os.Open(filepath.Join("testdata", "corpus.jsonl"))
+func readGzip(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return io.ReadAll(z)
+}
+
+var (
+	corpusMu    sync.Mutex
+	corpusFiles = map[string][]string{}
+)
+
+// corpusFile returns the texts of a corpus file under testdata, one JSON
+// string a line.
+func corpusFile(t testing.TB, name string) []string {
+	t.Helper()
+	corpusMu.Lock()
+	defer corpusMu.Unlock()
+	if texts, ok := corpusFiles[name]; ok {
+		return texts
+	}
+	texts, err := readCorpus(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("testdata/%s: %v", name, err)
+	}
+	corpusFiles[name] = texts
+	return texts
+}
+
+func readCorpus(path string) ([]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +126,10 @@ var corpusOnce = sync.OnceValues(func() ([]string, error) {
 		texts = append(texts, s)
 	}
 	return texts, sc.Err()
-})
-
-func corpus(t testing.TB) []string {
-	t.Helper()
-	texts, err := corpusOnce()
-	if err != nil {
-		t.Fatalf("testdata/corpus.jsonl: %v", err)
-	}
-	return texts
 }
+
+// corpus returns the texts of testdata/corpus.jsonl.
+func corpus(t testing.TB) []string { return corpusFile(t, "corpus.jsonl") }
 
 // testdataDir is where fetch.sh put the third-party tokenizer files:
 // $GOLORA_TESTDATA/tokenizer, or testdata-cache/tokenizer at the
@@ -118,7 +175,7 @@ func shortSHA(s string) string {
 // checkReference compares tok with the reference on the whole corpus:
 // vocabulary, ids, offsets, decodes.
 func checkReference(t *testing.T, tok *Tokenizer, ref *reference) {
-	texts := corpus(t)
+	texts := ref.texts(t)
 	if len(ref.IDs) != len(texts) {
 		t.Fatalf("reference has %d encodings for %d corpus texts: regenerate it", len(ref.IDs), len(texts))
 	}
@@ -165,7 +222,12 @@ func checkReference(t *testing.T, tok *Tokenizer, ref *reference) {
 		if len(offsets) != len(ids) || !slices.IsSorted(offsets) || (len(offsets) > 0 && (offsets[0] < 0 || offsets[len(offsets)-1] > len(text))) {
 			fail("text %d %q: offsets %v not ascending within the text", i, text, offsets)
 		}
-		if len(ref.SpecialPrefix) == 1 && len(ref.SpecialSuffix) == 0 {
+		if ref.AddsSpecial {
+			withSpecial := tok.Encode(text, true)
+			if w := slices.Concat(ref.SpecialPrefix, want, ref.SpecialSuffix); !slices.Equal(withSpecial, w) {
+				fail("text %d %q: Encode(text, true) = %v, want %v", i, text, withSpecial, w)
+			}
+		} else if len(ref.SpecialPrefix) == 1 && len(ref.SpecialSuffix) == 0 {
 			withBOS, offs := tok.EncodeOffsets(text, true)
 			if !slices.Equal(withBOS, append(slices.Clone(ref.SpecialPrefix), want...)) || offs[0] != 0 {
 				fail("text %d %q: with BOS %v, want %v", i, text, withBOS, append(ref.SpecialPrefix, want...))

@@ -104,7 +104,7 @@ func newSPEncoder(m *spModel) (*spEncoder, error) {
 			e.bytePiece[b] = id
 		}
 	}
-	if e.unk < 0 {
+	if e.unk < 0 && !m.byteFallback {
 		return nil, errors.New("no piece of type UNKNOWN")
 	}
 	if m.byteFallback {
@@ -231,14 +231,20 @@ func (e *spEncoder) space() string {
 type spWork struct {
 	norm  []byte
 	orig  []int32
+	base  int // the input offset of the text being encoded
 	m     merger
 	toks  []token
 	prevU bool // the last token emitted was <unk>
 }
 
-func (e *spEncoder) encode(out *encoding, text string) {
-	w := &spWork{}
-	w.norm, w.orig = e.normalize(w.norm, w.orig, text, out.wantOffsets)
+func (e *spEncoder) encode(out *encoding, text string) { e.encodeAt(out, text, 0, e.addDummyPrefix) }
+
+// encodeAt encodes text, which starts at byte base of the input, with or
+// without the dummy prefix (a GGUF vocabulary adds it to each stretch of
+// text after a special token, not only at the start).
+func (e *spEncoder) encodeAt(out *encoding, text string, base int, dummyPrefix bool) {
+	w := &spWork{base: base}
+	w.norm, w.orig = e.normalize(w.norm, w.orig, text, out.wantOffsets, dummyPrefix)
 	norm := w.norm
 	ws := e.space()
 	runStart, prevWS := 0, false
@@ -296,7 +302,7 @@ func (e *spEncoder) emit(out *encoding, w *spWork, id int32, pos int) {
 	w.prevU = isUnk
 	off := 0
 	if out.wantOffsets {
-		off = int(w.orig[pos])
+		off = w.base + int(w.orig[pos])
 	}
 	out.add(int(id), off)
 }

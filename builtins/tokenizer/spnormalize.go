@@ -10,10 +10,10 @@ const replacementChar = "\uFFFD"
 // appends the result to norm. When withOrig is set it also appends to orig,
 // for each normalized byte, the offset of the input byte it came from.
 // Like SentencePiece it drops leading, trailing and repeated spaces when
-// removeExtraWS is set, adds "▁" in front when addDummyPrefix is set, and
+// removeExtraWS is set, adds "▁" in front when dummyPrefix is set, and
 // writes spaces as "▁" when escapeWS is set. User-defined symbols are
 // copied whole.
-func (e *spEncoder) normalize(norm []byte, orig []int32, text string, withOrig bool) ([]byte, []int32) {
+func (e *spEncoder) normalize(norm []byte, orig []int32, text string, withOrig, dummyPrefix bool) ([]byte, []int32) {
 	if text == "" {
 		return norm, orig
 	}
@@ -39,7 +39,7 @@ func (e *spEncoder) normalize(norm []byte, orig []int32, text string, withOrig b
 			}
 		}
 	}
-	if e.addDummyPrefix {
+	if dummyPrefix {
 		appendWS(consumed)
 	}
 	if cap(norm)-len(norm) < len(text)+len(text)/4 {

@@ -21,6 +21,8 @@ type Tokenizer struct {
 	eos    int
 	pad    int
 	unk    int
+	addBOS bool // what Encode(text, true) puts in front: bos
+	addEOS bool // and at the end: eos (GGUF's add_eos_token)
 	enc    encoder
 	dec    decoder
 	json   func() ([]byte, error) // the tokenizer.json that Save writes
@@ -110,6 +112,7 @@ func parseSentencePieceModel(path string, data []byte) (*Tokenizer, error) {
 		return -1
 	}
 	t.bos, t.eos, t.pad = control(m.bosPiece), control(m.eosPiece), control(m.padPiece)
+	t.addBOS = t.bos >= 0
 	if m.byteFallback {
 		t.kind += " with byte fallback"
 	}
@@ -118,7 +121,10 @@ func parseSentencePieceModel(path string, data []byte) (*Tokenizer, error) {
 }
 
 // Encode returns the token ids of text, with the BOS token in front when
-// addBOS is set and the tokenizer has one.
+// addBOS is set and the tokenizer has one. A GGUF vocabulary decides for
+// itself, as llama.cpp's tokenize(text, add_special) does: addBOS puts BOS
+// in front only if its add_bos_token says so (SmolLM2's does not), and EOS
+// at the end if its add_eos_token does; AddsBOS tells.
 func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 	out := encoding{ids: make([]int, 0, len(text)/3+2)}
 	t.encodeTo(&out, text, addBOS)
@@ -137,16 +143,27 @@ func (t *Tokenizer) EncodeOffsets(text string, addBOS bool) (ids []int, offsets 
 }
 
 func (t *Tokenizer) encodeTo(out *encoding, text string, addBOS bool) {
-	if addBOS && t.bos >= 0 {
+	if addBOS && t.addBOS {
 		out.add(t.bos, 0)
 	}
 	t.enc.encode(out, text)
+	if addBOS && t.addEOS {
+		out.add(t.eos, len(text))
+	}
 }
+
+// AddsBOS reports whether Encode(text, true) puts the BOS token in front:
+// for a GGUF vocabulary what its tokenizer.ggml.add_bos_token says (or
+// llama.cpp's default for its kind), for the other formats whether there is
+// a BOS token. Code that adds BOS itself should ask this first.
+func (t *Tokenizer) AddsBOS() bool { return t.addBOS }
 
 // Decode returns the text of ids. Special and control tokens (BOS, EOS,
 // PAD, added special tokens) are skipped, as Hugging Face's
 // decode(ids, skip_special_tokens=True) and SentencePiece's decode do; ids
-// outside the vocabulary are skipped too.
+// outside the vocabulary are skipped too. A GGUF vocabulary decodes as
+// llama.cpp's llama_detokenize (without special tokens), which may clean
+// up spaces before punctuation and leave bytes that are not UTF-8.
 func (t *Tokenizer) Decode(ids []int) string { return t.dec.decode(ids) }
 
 // BOS returns the id of the beginning-of-sequence token, or -1.

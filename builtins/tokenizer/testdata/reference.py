@@ -6,6 +6,9 @@ give for every text of corpus.jsonl, with each test tokenizer:
     sp-*.json               sp/*.model, made by sptrain.py         (sentencepiece)
     llama-hf*.json          CACHE_DIR/llama-hf*/tokenizer.json     (tokenizers)
     gpt2*.json              CACHE_DIR/gpt2*/tokenizer.json         (tokenizers)
+    *digit*.json.gz         CACHE_DIR/*digit*/tokenizer.json: Sequence pre-tokenizers
+                            with Digits, on corpus.jsonl and gguf/corpus.jsonl
+                            (gzipped, without a timestamp)
     trained.json            trained/tokenizer.json, made by TrainBPE (tokenizers)
 
 CACHE_DIR is what fetch.sh filled (testdata-cache/tokenizer at the repository
@@ -16,10 +19,14 @@ sha256 of its pieces; the tokens the post-processor adds;
 and the special ids. Only ids and hashes, so no third-party vocabulary is
 committed (the files of our own models keep their decoded texts).
 
-    python reference.py ../../../testdata-cache/tokenizer
+    python reference.py ../../../testdata-cache/tokenizer [NAME...]
+
+With names, it writes only those (llama, sp-small, gpt2-digits, ...).
 """
 
+import gzip
 import hashlib
+import io
 import json
 import os
 import random
@@ -36,9 +43,12 @@ def sha(s):
     return hashlib.sha256(s.encode("utf-8")).hexdigest()[:16]
 
 
-def corpus():
-    with open(os.path.join(HERE, "corpus.jsonl"), encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+def corpus(*names):
+    texts = []
+    for name in names or ("corpus.jsonl",):
+        with open(os.path.join(HERE, name), encoding="utf-8") as f:
+            texts += [json.loads(line) for line in f]
+    return texts
 
 
 def random_ids(rng, size, favoured):
@@ -55,10 +65,13 @@ def random_ids(rng, size, favoured):
     return seqs
 
 
-def write(name, obj):
+def write(name, obj, gz=False):
+    """ref/NAME.json, or ref/NAME.json.gz (gzipped without a timestamp)."""
     os.makedirs(os.path.join(HERE, "ref"), exist_ok=True)
-    path = os.path.join(HERE, "ref", name + ".json")
-    with open(path, "w", encoding="utf-8") as f:
+    path = os.path.join(HERE, "ref", name + (".json.gz" if gz else ".json"))
+    opener = (lambda: io.TextIOWrapper(gzip.GzipFile(path, "wb", mtime=0), encoding="utf-8")) if gz else \
+        (lambda: open(path, "w", encoding="utf-8"))
+    with opener() as f:
         f.write("{\n")
         items = list(obj.items())
         for i, (k, v) in enumerate(items):
@@ -114,7 +127,7 @@ def special_frame(tok, text):
     raise SystemExit("post-processor changes the tokens of %r" % text)
 
 
-def tokenizers_ref(path, texts, keep_text=False):
+def tokenizers_ref(path, texts, keep_text=False, corpus_files=None):
     import tokenizers
 
     tok = Tokenizer.from_file(path)
@@ -137,6 +150,8 @@ def tokenizers_ref(path, texts, keep_text=False):
         "special_prefix": prefix,
         "special_suffix": suffix,
     }
+    if corpus_files:
+        out["corpus"] = corpus_files
     decoded = [tok.decode(x, skip_special_tokens=True) for x in ids]
     rnd_decoded = [tok.decode(x, skip_special_tokens=True) for x in rnd]
     add_decodes(out, decoded, rnd, rnd_decoded, keep_text)
@@ -144,18 +159,31 @@ def tokenizers_ref(path, texts, keep_text=False):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: reference.py CACHE_DIR")
+    if len(sys.argv) < 2:
+        sys.exit("usage: reference.py CACHE_DIR [NAME...]")
     cache = sys.argv[1]
+    only = set(sys.argv[2:])
+
+    def want(name):
+        return not only or name in only
+
     texts = corpus()
-    write("llama", sentencepiece_ref(os.path.join(cache, "llama", "tokenizer.model"), texts))
+    if want("llama"):
+        write("llama", sentencepiece_ref(os.path.join(cache, "llama", "tokenizer.model"), texts))
     for name in ("small", "bytes"):
         path = os.path.join(HERE, "sp", name + ".model")
-        write("sp-" + name, sentencepiece_ref(path, texts, keep_text=True))
+        if want("sp-" + name):
+            write("sp-" + name, sentencepiece_ref(path, texts, keep_text=True))
     for name in ("llama-hf", "llama-hf-legacy", "llama-hf-split", "gpt2", "gpt2-added"):
-        write(name, tokenizers_ref(os.path.join(cache, name, "tokenizer.json"), texts))
+        if want(name):
+            write(name, tokenizers_ref(os.path.join(cache, name, "tokenizer.json"), texts))
+    # Sequence pre-tokenizers with Digits, also on the digit-heavy GGUF corpus.
+    both = ["corpus.jsonl", "gguf/corpus.jsonl"]
+    for name in ("gpt2-digits", "gpt2-digit-runs", "llama-hf-digits"):
+        if want(name):
+            write(name, tokenizers_ref(os.path.join(cache, name, "tokenizer.json"), corpus(*both), corpus_files=both), gz=True)
     trained = os.path.join(HERE, "trained", "tokenizer.json")
-    if os.path.exists(trained):
+    if os.path.exists(trained) and want("trained"):
         write("trained", tokenizers_ref(trained, texts, keep_text=True))
 
 
