@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/golora/golora/builtins/tokenizer/tokenizer"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"FromGGUF":   reflect.ValueOf(tokenizer.FromGGUF),
 		"Load":       reflect.ValueOf(tokenizer.Load),
 		"TrainBPE":   reflect.ValueOf(tokenizer.TrainBPE),
 		"TrainedBOS": reflect.ValueOf(constant.MakeFromLiteral("\"<s>\"", token.STRING, 0)),
@@ -19,6 +20,7 @@ func init() {
 		"TrainedPAD": reflect.ValueOf(constant.MakeFromLiteral("\"<pad>\"", token.STRING, 0)),
 
 		// type definitions
+		"GGUFVocab": reflect.ValueOf((*tokenizer.GGUFVocab)(nil)),
 		"Tokenizer": reflect.ValueOf((*tokenizer.Tokenizer)(nil)),
 	}
 }
