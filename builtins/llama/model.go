@@ -66,8 +66,20 @@ func layerTensor(layer int, module string) string {
 // tokenizer (tokenizer.json or tokenizer.model), if it has one that loads,
 // serves Generate and Perplexity; without one, the model still runs on token
 // ids.
+//
+// dir may also be a GGUF file (llama.cpp's format; or a folder holding one
+// and no config.json) of architecture llama: the hyper-parameters come from
+// its metadata, the tokenizer from its tokenizer.ggml.* keys, and every
+// tensor (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)
+// is dequantized as the gguf Python package does, llama.cpp's row order of
+// q_proj and k_proj undone.
 func Load(dir string, opts ...Options) (m *Model, err error) {
 	defer recoverTo(&err, "load "+dir)
+	if file, ok, err := ggufPath(dir); err != nil {
+		return nil, err
+	} else if ok {
+		return loadGGUF(file, opts)
+	}
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err

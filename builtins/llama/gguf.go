@@ -1,0 +1,356 @@
+package llama
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/golora/golora/builtins/gguf"
+	"github.com/golora/golora/builtins/tokenizer"
+)
+
+// A GGUF file (llama.cpp's format) holds the hyper-parameters as metadata
+// under "llama.*", the tokenizer under "tokenizer.*" and the tensors under
+// llama.cpp's names. Load maps them to what a Hugging Face folder holds and
+// dequantizes every tensor (golora's dequantizers, package gguf), so that
+// the model computes what transformers computes on the same file
+// (AutoModelForCausalLM.from_pretrained(dir, gguf_file=…), which
+// dequantizes with the gguf package).
+
+// ggufLayerNames maps the per-layer tensor names of a llama GGUF
+// ("blk.N.attn_q") to Hugging Face's modules ("self_attn.q_proj").
+var ggufLayerNames = map[string]string{
+	"attn_norm":   "input_layernorm",
+	"attn_q":      "self_attn.q_proj",
+	"attn_k":      "self_attn.k_proj",
+	"attn_v":      "self_attn.v_proj",
+	"attn_output": "self_attn.o_proj",
+	"ffn_norm":    "post_attention_layernorm",
+	"ffn_gate":    "mlp.gate_proj",
+	"ffn_up":      "mlp.up_proj",
+	"ffn_down":    "mlp.down_proj",
+}
+
+// ggufName returns the GGUF tensor name of a Hugging Face weight name, and
+// whether there is one.
+func ggufName(hf string) (string, bool) {
+	switch hf {
+	case embedName:
+		return "token_embd.weight", true
+	case normName:
+		return "output_norm.weight", true
+	case headName:
+		return "output.weight", true
+	}
+	rest, ok := strings.CutPrefix(hf, "model.layers.")
+	if !ok {
+		return "", false
+	}
+	layer, module, ok := strings.Cut(rest, ".")
+	if !ok {
+		return "", false
+	}
+	module = strings.TrimSuffix(module, ".weight")
+	for g, h := range ggufLayerNames {
+		if h == module {
+			return "blk." + layer + "." + g + ".weight", true
+		}
+	}
+	return "", false
+}
+
+// ggufPath returns the GGUF file that path names: the file itself, or the
+// one .gguf file of a folder that has no config.json. ok is false when path
+// is a Hugging Face folder (or names nothing GGUF).
+func ggufPath(path string) (file string, ok bool, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", false, nil // Load reports the missing folder as before.
+	}
+	if !st.IsDir() {
+		return path, strings.EqualFold(filepath.Ext(path), ".gguf"), nil
+	}
+	if _, err := os.Stat(filepath.Join(path, "config.json")); err == nil {
+		return "", false, nil
+	}
+	files, _ := filepath.Glob(filepath.Join(path, "*.gguf"))
+	switch len(files) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return files[0], true, nil
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f)
+	}
+	return "", false, fmt.Errorf("llama %s: the folder holds %d GGUF files (%s): load one of them by its path", path, len(files), strings.Join(names, ", "))
+}
+
+// loadGGUF reads a GGUF file of architecture llama.
+func loadGGUF(path string, opts []Options) (*Model, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("llama: %w", err)
+	}
+	defer f.Close()
+	cfg, err := ggufConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newModel(cfg, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.tensorShapes() {
+		if err := m.loadGGUFTensor(f, w.name, w.shape); err != nil {
+			return nil, err
+		}
+	}
+	m.tok, m.tokErr = ggufTokenizer(f, cfg.VocabSize)
+	return m, nil
+}
+
+// ggufConfig reads the hyper-parameters of a llama GGUF file.
+func ggufConfig(f *gguf.File) (Config, error) {
+	fail := func(format string, args ...any) (Config, error) {
+		return Config{}, fmt.Errorf("llama %s: "+format, append([]any{f.Path()}, args...)...)
+	}
+	arch, err := f.String("general.architecture")
+	if err != nil {
+		return fail("%v", err)
+	}
+	if arch != "llama" {
+		return fail("architecture %q: golora runs the llama architecture (LLaMA, Llama 2 and 3, SmolLM, TinyLlama, Mistral without sliding windows…); use a GGUF file of general.architecture llama", arch)
+	}
+	count := func(key string) (int, error) {
+		n, err := f.Uint(key)
+		if err != nil {
+			return 0, err
+		}
+		return int(n), nil
+	}
+	var c Config
+	for _, p := range []struct {
+		key string
+		dst *int
+	}{
+		{"llama.block_count", &c.NumLayers},
+		{"llama.embedding_length", &c.HiddenSize},
+		{"llama.feed_forward_length", &c.IntermediateSize},
+		{"llama.attention.head_count", &c.NumHeads},
+	} {
+		if *p.dst, err = count(p.key); err != nil {
+			return fail("%v", err)
+		}
+	}
+	c.NumKVHeads = c.NumHeads
+	if _, ok := f.Lookup("llama.attention.head_count_kv"); ok {
+		if c.NumKVHeads, err = count("llama.attention.head_count_kv"); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if c.NumHeads > 0 {
+		c.HeadDim = c.HiddenSize / c.NumHeads
+	}
+	if _, ok := f.Lookup("llama.attention.key_length"); ok {
+		if c.HeadDim, err = count("llama.attention.key_length"); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if _, ok := f.Lookup("llama.rope.dimension_count"); ok {
+		rot, err := count("llama.rope.dimension_count")
+		if err != nil {
+			return fail("%v", err)
+		}
+		if rot != c.HeadDim {
+			return fail("llama.rope.dimension_count is %d but the heads have %d dimensions: golora rotates whole heads (partial rotary embeddings are not supported)", rot, c.HeadDim)
+		}
+	}
+	if c.RMSNormEps, err = f.Float("llama.attention.layer_norm_rms_epsilon"); err != nil {
+		return fail("%v", err)
+	}
+	c.RopeTheta = 10000
+	if _, ok := f.Lookup("llama.rope.freq_base"); ok {
+		if c.RopeTheta, err = f.Float("llama.rope.freq_base"); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if kind, err := f.String("llama.rope.scaling.type"); err == nil && kind != "none" {
+		return fail("llama.rope.scaling.type %q: golora supports GGUF files without rope scaling (load the Hugging Face folder for Llama 3's scaling)", kind)
+	}
+	if _, ok := f.Tensor("rope_freqs.weight"); ok {
+		return fail("tensor rope_freqs.weight (Llama 3.1's rope scaling): not supported in GGUF files yet; load the model's Hugging Face folder, which golora supports")
+	}
+	c.MaxPositionEmbeddings = 2048
+	if _, ok := f.Lookup("llama.context_length"); ok {
+		if c.MaxPositionEmbeddings, err = count("llama.context_length"); err != nil {
+			return fail("%v", err)
+		}
+	}
+	embed, ok := f.Tensor("token_embd.weight")
+	if !ok {
+		return fail("no tensor token_embd.weight: the file is not a complete llama model (an adapter or a vocabulary-only file?)")
+	}
+	if len(embed.Dims) != 2 {
+		return fail("tensor token_embd.weight has %d dimensions, want 2", len(embed.Dims))
+	}
+	c.VocabSize = embed.Dims[1]
+	_, hasHead := f.Tensor("output.weight")
+	c.TieWordEmbeddings = !hasHead
+	c.BOS, c.EOS = -1, nil
+	if id, err := f.Uint("tokenizer.ggml.bos_token_id"); err == nil {
+		c.BOS = int(id)
+	}
+	if id, err := f.Uint("tokenizer.ggml.eos_token_id"); err == nil {
+		c.EOS = []int{int(id)}
+	}
+	c.DType = ggufDType(f)
+	if err := c.Validate(); err != nil {
+		return fail("%v", err)
+	}
+	return c, nil
+}
+
+// ggufDType is the dtype a GGUF file's matrices are stored in, as
+// config.json's torch_dtype would say it: "float16" or "bfloat16" when all
+// of them are, "float32" otherwise (quantized files are dequantized).
+func ggufDType(f *gguf.File) string {
+	var types []gguf.Type
+	for _, t := range f.Tensors() {
+		if len(t.Dims) == 2 && !slices.Contains(types, t.Type) {
+			types = append(types, t.Type)
+		}
+	}
+	if len(types) == 1 {
+		switch types[0] {
+		case gguf.TypeF16:
+			return "float16"
+		case gguf.TypeBF16:
+			return "bfloat16"
+		}
+	}
+	return "float32"
+}
+
+// loadGGUFTensor dequantizes the GGUF tensor of the Hugging Face weight
+// name and stores it: llama.cpp's rows of q_proj and k_proj are put back
+// in Hugging Face's order.
+func (m *Model) loadGGUFTensor(f *gguf.File, name string, shape []int) error {
+	gname, _ := ggufName(name)
+	info, ok := f.Tensor(gname)
+	if !ok {
+		return fmt.Errorf("llama %s: the file has no tensor %q (%s), which a %d-layer llama model needs", m.Dir, gname, name, m.Config.NumLayers)
+	}
+	where := fmt.Sprintf("llama %s: tensor %q", m.Dir, gname)
+	if got := info.Shape(); !slices.Equal(got, shape) {
+		return fmt.Errorf("%s has shape %v (GGUF dimensions %v), but the metadata implies %v", where, got, info.Dims, shape)
+	}
+	heads := 0
+	switch {
+	case strings.HasSuffix(gname, ".attn_q.weight"):
+		heads = m.Config.NumHeads
+	case strings.HasSuffix(gname, ".attn_k.weight"):
+		heads = m.Config.NumKVHeads
+	}
+	value, err := newWeight(m.backend, m.dtypeOf(shape), shape, func(flat []float32) error {
+		if heads == 0 {
+			return f.ReadFloat32(gname, flat)
+		}
+		rows, err := f.Float32(gname)
+		if err != nil {
+			return err
+		}
+		unpermuteRows(flat, rows, heads, shape[1])
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	m.addWeight(name, value)
+	return nil
+}
+
+// unpermuteRows undoes llama.cpp's order of the rows of q_proj and k_proj:
+// Hugging Face's weights rotate the two halves of each head, llama.cpp's
+// interleaved pairs, so its converter moves, within each head of d rows,
+// Hugging Face's row i·d/2 + j to row 2j + i (i ∈ {0, 1}, j < d/2). src holds
+// llama.cpp's rows of width cols, dst gets Hugging Face's.
+func unpermuteRows(dst, src []float32, heads, cols int) {
+	d := len(src) / cols / heads
+	for h := range heads {
+		for i := range 2 {
+			for j := range d / 2 {
+				to := (h*d + i*d/2 + j) * cols
+				from := (h*d + 2*j + i) * cols
+				copy(dst[to:to+cols], src[from:from+cols])
+			}
+		}
+	}
+}
+
+// ggufTokenizer builds the file's tokenizer from its tokenizer.ggml.*
+// metadata (see tokenizer.FromGGUF); the model runs on token ids without
+// one.
+func ggufTokenizer(f *gguf.File, vocab int) (*tokenizer.Tokenizer, error) {
+	v := tokenizer.GGUFVocab{BOS: -1, EOS: -1, UNK: -1, PAD: -1}
+	var err error
+	if v.Model, err = f.String("tokenizer.ggml.model"); err != nil {
+		return nil, err
+	}
+	if v.Tokens, err = f.Strings("tokenizer.ggml.tokens"); err != nil {
+		return nil, err
+	}
+	optional := func(key string, read func() error) error {
+		if _, ok := f.Lookup(key); !ok {
+			return nil
+		}
+		return read()
+	}
+	id := func(dst *int, key string) func() error {
+		return func() error {
+			n, err := f.Int(key)
+			*dst = int(n)
+			return err
+		}
+	}
+	flag := func(dst **bool, key string) func() error {
+		return func() error {
+			b, err := f.Bool(key)
+			*dst = &b
+			return err
+		}
+	}
+	steps := []struct {
+		key  string
+		read func() error
+	}{
+		{"tokenizer.ggml.pre", func() (err error) { v.Pre, err = f.String("tokenizer.ggml.pre"); return }},
+		{"tokenizer.ggml.token_type", func() (err error) { v.Types, err = f.Int32s("tokenizer.ggml.token_type"); return }},
+		{"tokenizer.ggml.scores", func() (err error) { v.Scores, err = f.Float32s("tokenizer.ggml.scores"); return }},
+		{"tokenizer.ggml.merges", func() (err error) { v.Merges, err = f.Strings("tokenizer.ggml.merges"); return }},
+		{"tokenizer.ggml.bos_token_id", id(&v.BOS, "tokenizer.ggml.bos_token_id")},
+		{"tokenizer.ggml.eos_token_id", id(&v.EOS, "tokenizer.ggml.eos_token_id")},
+		{"tokenizer.ggml.unknown_token_id", id(&v.UNK, "tokenizer.ggml.unknown_token_id")},
+		{"tokenizer.ggml.padding_token_id", id(&v.PAD, "tokenizer.ggml.padding_token_id")},
+		{"tokenizer.ggml.add_bos_token", flag(&v.AddBOS, "tokenizer.ggml.add_bos_token")},
+		{"tokenizer.ggml.add_eos_token", flag(&v.AddEOS, "tokenizer.ggml.add_eos_token")},
+		{"tokenizer.ggml.add_space_prefix", flag(&v.AddSpacePrefix, "tokenizer.ggml.add_space_prefix")},
+		{"general.name", func() (err error) { v.Name, err = f.String("general.name"); return }},
+	}
+	for _, s := range steps {
+		if err := optional(s.key, s.read); err != nil {
+			return nil, err
+		}
+	}
+	tok, err := tokenizer.FromGGUF(f.Path(), v)
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() > vocab {
+		return nil, fmt.Errorf("tokenizer of %s has %d tokens, more than the model's %d embeddings", f.Path(), tok.VocabSize(), vocab)
+	}
+	return tok, nil
+}
