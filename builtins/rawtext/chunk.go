@@ -37,7 +37,9 @@ type Options struct {
 	// MinChars drops blocks of at most this many characters, white space
 	// at their ends aside; blocks of white space are always dropped.
 	MinChars int
-	// AddBOS puts the tokenizer's BOS token at the start of every chunk.
+	// AddBOS puts the tokenizer's BOS token at the start of every chunk,
+	// when the tokenizer adds one (tokenizer.Tokenizer.AddsBOS: a GGUF file
+	// can say not to, as SmolLM2's does).
 	AddBOS bool
 	// AddEOS ends the last chunk of every block with the tokenizer's EOS.
 	AddEOS bool
@@ -123,6 +125,7 @@ func check(opts Options, tok *tokenizer.Tokenizer) (settings, error) {
 	if s.AddBOS && tok.BOS() < 0 {
 		return s, fmt.Errorf("AddBOS is set, but tokenizer %s has no BOS token", tok)
 	}
+	s.AddBOS = s.AddBOS && tok.AddsBOS()
 	if s.AddEOS && tok.EOS() < 0 {
 		return s, fmt.Errorf("AddEOS is set, but tokenizer %s has no EOS token", tok)
 	}

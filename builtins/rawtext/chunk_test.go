@@ -1,12 +1,15 @@
 package rawtext
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golora/golora/builtins/tokenizer"
 )
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -249,5 +252,34 @@ func TestRender(t *testing.T) {
 	examples := chunks.Examples()
 	if len(examples) != len(chunks) || examples[0].Mask[0] || slices.Contains(examples[0].Mask[1:], false) {
 		t.Errorf("Examples: %d, mask %v", len(examples), examples[0].Mask)
+	}
+}
+
+// TestChunkFollowsTheFilesBOS checks that AddBOS adds the BOS token only
+// when the tokenizer adds one: a GGUF vocabulary whose add_bos_token is
+// false (SmolLM2's) starts no chunk with it.
+func TestChunkFollowsTheFilesBOS(t *testing.T) {
+	tokens := []string{"<unk>", "<s>", "</s>"}
+	types := []int32{2, 3, 3}
+	for b := range 256 {
+		tokens = append(tokens, fmt.Sprintf("<0x%02X>", b))
+		types = append(types, 6)
+	}
+	file := writeFile(t, t.TempDir(), "ten.txt", "one two three four five six seven eight nine ten")
+	for _, adds := range []bool{false, true} {
+		tok, err := tokenizer.FromGGUF("test.gguf", tokenizer.GGUFVocab{Model: "llama", Tokens: tokens, Types: types,
+			BOS: 1, EOS: 2, UNK: 0, PAD: -1, AddBOS: &adds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, err := Chunk(file, tok, Options{CutoffLen: 16, Overlap: 4, AddBOS: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range chunks {
+			if got := c.IDs[0] == 1; got != adds {
+				t.Errorf("add_bos_token %v: chunk %d starts with %d", adds, i, c.IDs[0])
+			}
+		}
 	}
 }
