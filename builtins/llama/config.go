@@ -31,7 +31,8 @@ type Config struct {
 	BOS int
 	EOS []int
 	// DType is the dtype the weights were saved in ("float32", "bfloat16", …),
-	// as config.json says; the model computes in float32 whatever it is.
+	// as config.json says, or for a GGUF file its tensor types ("GGUF Q4_1
+	// ×210, F32 ×61, Q8_0 ×1"); the model computes in float32 whatever it is.
 	DType string
 }
 

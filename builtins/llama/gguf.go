@@ -214,25 +214,37 @@ func ggufConfig(f *gguf.File) (Config, error) {
 	return c, nil
 }
 
-// ggufDType is the dtype a GGUF file's matrices are stored in, as
-// config.json's torch_dtype would say it: "float16" or "bfloat16" when all
-// of them are, "float32" otherwise (quantized files are dequantized).
+// ggufDType describes how a GGUF file stores its tensors, for
+// Config.DType: "float16" or "bfloat16" when every matrix is, which
+// Options.DType then keeps on a GPU, otherwise the tensor types by count,
+// most first ("GGUF Q4_1 ×210, F32 ×61, Q8_0 ×1"): the model summary says
+// "stored as" that, and the quantized tensors are dequantized.
 func ggufDType(f *gguf.File) string {
-	var types []gguf.Type
+	count := map[gguf.Type]int{}
+	var types, matrices []gguf.Type
 	for _, t := range f.Tensors() {
-		if len(t.Dims) == 2 && !slices.Contains(types, t.Type) {
+		if count[t.Type] == 0 {
 			types = append(types, t.Type)
 		}
+		count[t.Type]++
+		if len(t.Dims) == 2 && !slices.Contains(matrices, t.Type) {
+			matrices = append(matrices, t.Type)
+		}
 	}
-	if len(types) == 1 {
-		switch types[0] {
+	if len(matrices) == 1 {
+		switch matrices[0] {
 		case gguf.TypeF16:
 			return "float16"
 		case gguf.TypeBF16:
 			return "bfloat16"
 		}
 	}
-	return "float32"
+	slices.SortStableFunc(types, func(a, b gguf.Type) int { return count[b] - count[a] })
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s ×%d", t, count[t])
+	}
+	return "GGUF " + strings.Join(parts, ", ")
 }
 
 // loadGGUFTensor dequantizes the GGUF tensor of the Hugging Face weight

@@ -48,7 +48,7 @@ func TestGGUFConfig(t *testing.T) {
 	}
 	want := Config{HiddenSize: 576, IntermediateSize: 1536, NumLayers: 30, NumHeads: 9, NumKVHeads: 3, HeadDim: 64,
 		VocabSize: 49152, RMSNormEps: 1e-5, RopeTheta: 100000, MaxPositionEmbeddings: 8192, TieWordEmbeddings: true,
-		BOS: 1, EOS: []int{2}, DType: "float32"}
+		BOS: 1, EOS: []int{2}, DType: "GGUF Q4_1 ×210, F32 ×61, Q8_0 ×1"}
 	if c.HiddenSize != want.HiddenSize || c.IntermediateSize != want.IntermediateSize || c.NumLayers != want.NumLayers ||
 		c.NumHeads != want.NumHeads || c.NumKVHeads != want.NumKVHeads || c.HeadDim != want.HeadDim ||
 		c.VocabSize != want.VocabSize || math.Abs(c.RMSNormEps-want.RMSNormEps) > 1e-12 || c.RopeTheta != want.RopeTheta ||
