@@ -144,27 +144,21 @@ func (f *File) Float(key string) (float64, error) {
 }
 
 // Strings returns the value of an array-of-string key.
-func (f *File) Strings(key string) ([]string, error) {
-	v, err := f.Value(key)
-	if err != nil {
-		return nil, err
-	}
-	s, ok := v.([]string)
-	if !ok {
-		return nil, f.wrongType(key, v, "an array of string")
-	}
-	return slices.Clone(s), nil
-}
+func (f *File) Strings(key string) ([]string, error) { return arrayOf[string](f, key, "string") }
 
 // Float32s returns the value of an array-of-float32 key.
-func (f *File) Float32s(key string) ([]float32, error) {
+func (f *File) Float32s(key string) ([]float32, error) { return arrayOf[float32](f, key, "float32") }
+
+// arrayOf returns a copy of the value of an array key whose elements are
+// of type T (named elem in the error).
+func arrayOf[T any](f *File, key, elem string) ([]T, error) {
 	v, err := f.Value(key)
 	if err != nil {
 		return nil, err
 	}
-	s, ok := v.([]float32)
+	s, ok := v.([]T)
 	if !ok {
-		return nil, f.wrongType(key, v, "an array of float32")
+		return nil, f.wrongType(key, v, "an array of "+elem)
 	}
 	return slices.Clone(s), nil
 }

@@ -52,14 +52,21 @@ func ggufName(hf string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	module = strings.TrimSuffix(module, ".weight")
-	for g, h := range ggufLayerNames {
-		if h == module {
-			return "blk." + layer + "." + g + ".weight", true
-		}
+	g, ok := hfLayerNames[strings.TrimSuffix(module, ".weight")]
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return "blk." + layer + "." + g + ".weight", true
 }
+
+// hfLayerNames is ggufLayerNames the other way round.
+var hfLayerNames = func() map[string]string {
+	m := make(map[string]string, len(ggufLayerNames))
+	for g, h := range ggufLayerNames {
+		m[h] = g
+	}
+	return m
+}()
 
 // ggufPath returns the GGUF file that path names: the file itself, or the
 // one .gguf file of a folder that has no config.json. ok is false when path
