@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -322,47 +323,35 @@ func ggufTokenizer(f *gguf.File, vocab int) (*tokenizer.Tokenizer, error) {
 	if v.Tokens, err = f.Strings("tokenizer.ggml.tokens"); err != nil {
 		return nil, err
 	}
-	optional := func(key string, read func() error) error {
-		if _, ok := f.Lookup(key); !ok {
-			return nil
+	// The other keys are optional: absent, a field keeps its "not said".
+	has := func(key string) bool { _, ok := f.Lookup(key); return ok }
+	var errs []error
+	read := func(key string, get func(string) error) {
+		if has(key) {
+			errs = append(errs, get(key))
 		}
-		return read()
 	}
-	id := func(dst *int, key string) func() error {
-		return func() error {
-			n, err := f.Int(key)
+	read("tokenizer.ggml.pre", func(k string) (err error) { v.Pre, err = f.String(k); return })
+	read("tokenizer.ggml.token_type", func(k string) (err error) { v.Types, err = f.Int32s(k); return })
+	read("tokenizer.ggml.scores", func(k string) (err error) { v.Scores, err = f.Float32s(k); return })
+	read("tokenizer.ggml.merges", func(k string) (err error) { v.Merges, err = f.Strings(k); return })
+	read("general.name", func(k string) (err error) { v.Name, err = f.String(k); return })
+	for key, dst := range map[string]*int{"bos": &v.BOS, "eos": &v.EOS, "unknown": &v.UNK, "padding": &v.PAD} {
+		read("tokenizer.ggml."+key+"_token_id", func(k string) error {
+			n, err := f.Int(k)
 			*dst = int(n)
 			return err
-		}
+		})
 	}
-	flag := func(dst **bool, key string) func() error {
-		return func() error {
-			b, err := f.Bool(key)
+	for key, dst := range map[string]**bool{"bos_token": &v.AddBOS, "eos_token": &v.AddEOS, "space_prefix": &v.AddSpacePrefix} {
+		read("tokenizer.ggml.add_"+key, func(k string) error {
+			b, err := f.Bool(k)
 			*dst = &b
 			return err
-		}
+		})
 	}
-	steps := []struct {
-		key  string
-		read func() error
-	}{
-		{"tokenizer.ggml.pre", func() (err error) { v.Pre, err = f.String("tokenizer.ggml.pre"); return }},
-		{"tokenizer.ggml.token_type", func() (err error) { v.Types, err = f.Int32s("tokenizer.ggml.token_type"); return }},
-		{"tokenizer.ggml.scores", func() (err error) { v.Scores, err = f.Float32s("tokenizer.ggml.scores"); return }},
-		{"tokenizer.ggml.merges", func() (err error) { v.Merges, err = f.Strings("tokenizer.ggml.merges"); return }},
-		{"tokenizer.ggml.bos_token_id", id(&v.BOS, "tokenizer.ggml.bos_token_id")},
-		{"tokenizer.ggml.eos_token_id", id(&v.EOS, "tokenizer.ggml.eos_token_id")},
-		{"tokenizer.ggml.unknown_token_id", id(&v.UNK, "tokenizer.ggml.unknown_token_id")},
-		{"tokenizer.ggml.padding_token_id", id(&v.PAD, "tokenizer.ggml.padding_token_id")},
-		{"tokenizer.ggml.add_bos_token", flag(&v.AddBOS, "tokenizer.ggml.add_bos_token")},
-		{"tokenizer.ggml.add_eos_token", flag(&v.AddEOS, "tokenizer.ggml.add_eos_token")},
-		{"tokenizer.ggml.add_space_prefix", flag(&v.AddSpacePrefix, "tokenizer.ggml.add_space_prefix")},
-		{"general.name", func() (err error) { v.Name, err = f.String("general.name"); return }},
-	}
-	for _, s := range steps {
-		if err := optional(s.key, s.read); err != nil {
-			return nil, err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	tok, err := tokenizer.FromGGUF(f.Path(), v)
 	if err != nil {
