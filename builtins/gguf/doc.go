@@ -30,7 +30,11 @@
 // Write writes version 3, metadata in the order given, each tensor padded
 // to the alignment: for the same metadata and tensors its bytes are those
 // of the gguf Python package's GGUFWriter. It encodes float32 values as
-// F32, F16, BF16 or Q8_0, the last as ggml's reference quantizer does.
+// F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1, the quantized types byte
+// for byte as ggml's reference quantizers and gguf.quants.quantize do; the
+// K-quants are left to llama.cpp's llama-quantize. PermuteQK and
+// UnpermuteQK convert the rows of a query or key weight between Hugging
+// Face's order and llama.cpp's (see Shapes and names).
 //
 // # Tensor types
 //
@@ -95,7 +99,8 @@
 // with head dimension D, for head h (counting the query's heads, or the
 // key's KV heads), i in {0, 1} and j < D/2, GGUF row h·D + 2j + i is the
 // Hugging Face row h·D + i·D/2 + j. This package returns what the file
-// holds and leaves the renaming and the reordering to the model loader.
+// holds and leaves the renaming to the model loader, which reorders the
+// rows with UnpermuteQK (and a writer with PermuteQK).
 //
 // # Why not gguf-parser-go
 //

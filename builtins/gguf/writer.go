@@ -26,8 +26,8 @@ type Tensor struct {
 	Data []byte
 }
 
-// NewTensor encodes values as type t (F32, F16, BF16 or Q8_0, see Quantize)
-// into a tensor of the given GGUF dimensions.
+// NewTensor encodes values as type t (see Quantize for the types) into a
+// tensor of the given GGUF dimensions.
 func NewTensor(name string, t Type, dims []int, values []float32) (Tensor, error) {
 	data, err := Quantize(t, values)
 	if err != nil {

@@ -199,8 +199,8 @@ func TestWriteErrors(t *testing.T) {
 			t.Errorf("Write(%v, …): error %v, want %q", c.meta, err, c.want)
 		}
 	}
-	if _, err := NewTensor("q", TypeQ4_0, []int{32}, make([]float32, 32)); err == nil || !strings.Contains(err.Error(), `tensor "q": gguf: cannot quantize to Q4_0`) {
-		t.Errorf("NewTensor(Q4_0): %v", err)
+	if _, err := NewTensor("q", TypeQ4_K, []int{256}, make([]float32, 256)); err == nil || !strings.Contains(err.Error(), `tensor "q": gguf: cannot quantize to Q4_K`) {
+		t.Errorf("NewTensor(Q4_K): %v", err)
 	}
 }
 

@@ -86,7 +86,7 @@ func (m *Model) WithAdapter(a Adapter) *Model {
 // view returns a model that shares everything of m's but its compiled graphs.
 func (m *Model) view() *Model {
 	return &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: m.store,
-		weights: m.weights, adapter: m.adapter, tok: m.tok, tokErr: m.tokErr, compute: m.compute,
+		weights: m.weights, blocks: m.blocks, adapter: m.adapter, tok: m.tok, tokErr: m.tokErr, name: m.name, chatTemplate: m.chatTemplate, compute: m.compute,
 		weightDType: m.weightDType, checkpoint: m.checkpoint, execs: map[string]*model.Exec{}}
 }
 

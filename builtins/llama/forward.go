@@ -57,7 +57,7 @@ func (m *Model) LossGraph(ctx *model.Scope, tokens, mask, targets, weights *Node
 func (m *Model) LossSumGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) (sum, count *Node) {
 	h := m.selfHidden(ctx, tokens, mask)
 	head := m.weights[m.headName()]
-	return headLoss(h, head.NodeValue(h.Graph()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
+	return headLoss(h, m.dense(h.Graph(), m.headName()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
 }
 
 // lossChunks is the number of chunks of rows headLoss splits the logits
@@ -110,7 +110,7 @@ func crossEntropySum(logits, targets, weights *Node) (sum, count *Node) {
 func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention) *Node {
 	g := tokens.Graph()
 	c := m.Config
-	x := Gather(m.weight(g, embedName), InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
+	x := m.gatherRows(g, embedName, InsertAxes(ConvertDType(tokens, dtypes.Int32), -1))
 	if x.DType() != dtypes.Float32 { // Half-precision weights: activations in float32.
 		x = ConvertDType(x, dtypes.Float32)
 	}
@@ -130,7 +130,7 @@ func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention)
 // head maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab]
 // with lm_head, or the embedding matrix when they are tied.
 func (m *Model) head(x *Node) *Node {
-	return productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), m.headName()), []int{1})
+	return productIn(m.compute, x, []int{-1}, m.dense(x.Graph(), m.headName()), []int{1})
 }
 
 // headName is the name of the LM head's weight: lm_head's, or the embedding
@@ -165,7 +165,12 @@ func (m *Model) block(ctx *model.Scope, layer int, x *Node, r rope, att attentio
 
 // linear applies module l to x [batch, seq, In], then the adapter.
 func (m *Model) linear(ctx *model.Scope, l Linear, x *Node) *Node {
-	y := productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
+	var y *Node
+	if t, ok := m.blocks[l.Name()+".weight"]; ok {
+		y = m.blockLinear(x, l.Name()+".weight", t)
+	} else {
+		y = productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
+	}
 	if m.adapter != nil {
 		y = m.adapter.Adapt(ctx, l, x, y)
 	}

@@ -203,7 +203,7 @@ func (m *Model) headOfOne(h *Node) *Node {
 	if c.TieWordEmbeddings {
 		name = embedName
 	}
-	w := m.weight(h.Graph(), name)
+	w := m.dense(h.Graph(), name)
 	chunks := 1
 	for n := 2; c.VocabSize/chunks > simplegoDirectProductLimit && n <= c.VocabSize; n++ {
 		if c.VocabSize%n == 0 {

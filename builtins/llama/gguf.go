@@ -118,6 +118,8 @@ func loadGGUF(path string, opts []Options) (*Model, error) {
 		}
 	}
 	m.tok, m.tokErr = ggufTokenizer(f, cfg.VocabSize)
+	m.name, _ = f.String("general.name")
+	m.chatTemplate, _ = f.String("tokenizer.chat_template")
 	return m, nil
 }
 
@@ -255,9 +257,11 @@ func ggufDType(f *gguf.File) string {
 	return "GGUF " + strings.Join(parts, ", ")
 }
 
-// loadGGUFTensor dequantizes the GGUF tensor of the Hugging Face weight
-// name and stores it: llama.cpp's rows of q_proj and k_proj are put back
-// in Hugging Face's order.
+// loadGGUFTensor stores the GGUF tensor of the Hugging Face weight name,
+// llama.cpp's rows of q_proj and k_proj put back in Hugging Face's order: a
+// matrix in a block type the graph dequantizes stays in it (or becomes the
+// block type Options.Quantize or keepType says), anything else is
+// dequantized to the model's float dtype.
 func (m *Model) loadGGUFTensor(f *gguf.File, name string, shape []int) error {
 	gname, _ := ggufName(name)
 	info, ok := f.Tensor(gname)
@@ -275,6 +279,30 @@ func (m *Model) loadGGUFTensor(f *gguf.File, name string, shape []int) error {
 	case strings.HasSuffix(gname, ".attn_k.weight"):
 		heads = m.Config.NumKVHeads
 	}
+	if to := m.keepType(info.Type, shape); to != 0 {
+		var data []byte
+		var err error
+		if to == info.Type {
+			data, err = f.TensorData(gname)
+		} else {
+			var values []float32
+			if values, err = f.Float32(gname); err == nil {
+				data, err = gguf.Quantize(to, values)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if heads > 0 {
+			rows := make([]byte, len(data))
+			gguf.UnpermuteQKBlocks(rows, data, heads, len(data)/shape[0])
+			data = rows
+		}
+		if err := m.addBlockWeight(name, to, shape[0], shape[1], data); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		return nil
+	}
 	value, err := newWeight(m.backend, m.dtypeOf(shape), shape, func(flat []float32) error {
 		if heads == 0 {
 			return f.ReadFloat32(gname, flat)
@@ -283,7 +311,7 @@ func (m *Model) loadGGUFTensor(f *gguf.File, name string, shape []int) error {
 		if err != nil {
 			return err
 		}
-		unpermuteRows(flat, rows, heads, shape[1])
+		gguf.UnpermuteQK(flat, rows, heads, shape[1])
 		return nil
 	})
 	if err != nil {
@@ -293,22 +321,28 @@ func (m *Model) loadGGUFTensor(f *gguf.File, name string, shape []int) error {
 	return nil
 }
 
-// unpermuteRows undoes llama.cpp's order of the rows of q_proj and k_proj:
-// Hugging Face's weights rotate the two halves of each head, llama.cpp's
-// interleaved pairs, so its converter moves, within each head of d rows,
-// Hugging Face's row i·d/2 + j to row 2j + i (i ∈ {0, 1}, j < d/2). src holds
-// llama.cpp's rows of width cols, dst gets Hugging Face's.
-func unpermuteRows(dst, src []float32, heads, cols int) {
-	d := len(src) / cols / heads
-	for h := range heads {
-		for i := range 2 {
-			for j := range d / 2 {
-				to := (h*d + i*d/2 + j) * cols
-				from := (h*d + 2*j + i) * cols
-				copy(dst[to:to+cols], src[from:from+cols])
-			}
+// keepType returns the block type in which the model keeps a weight of
+// this shape stored as t (a GGUF tensor type, or F32 for a Hugging Face
+// tensor), or 0 to keep it in its float dtype: see Options.Quantize.
+func (m *Model) keepType(t gguf.Type, shape []int) gguf.Type {
+	if !isMatrix(shape) || m.dequantizeAll {
+		return 0
+	}
+	to := m.quantizeTo
+	if to == 0 {
+		switch {
+		case blockTypes[t]:
+			to = t
+		case t == gguf.TypeF32 || t == gguf.TypeF16 || t == gguf.TypeBF16:
+			return 0
+		default: // The K-quants.
+			to = gguf.TypeQ8_0
 		}
 	}
+	if shape[1]%to.BlockSize() != 0 {
+		return 0
+	}
+	return to
 }
 
 // ggufTokenizer builds the file's tokenizer from its tokenizer.ggml.*

@@ -57,18 +57,6 @@ func TestGGUFConfig(t *testing.T) {
 	}
 }
 
-// TestUnpermuteRows checks the undoing of llama.cpp's q/k row order on a
-// small case written out by hand: heads of 4 rows, rows of width 1.
-func TestUnpermuteRows(t *testing.T) {
-	// Hugging Face rows 0 1 2 3 | 4 5 6 7 become llama.cpp's 0 2 1 3 | 4 6 5 7.
-	src := []float32{0, 2, 1, 3, 4, 6, 5, 7}
-	dst := make([]float32, len(src))
-	unpermuteRows(dst, src, 2, 1)
-	if want := []float32{0, 1, 2, 3, 4, 5, 6, 7}; !slices.Equal(dst, want) {
-		t.Errorf("got %v, want %v", dst, want)
-	}
-}
-
 // TestGGUFMatchesTransformers loads SmolLM2-135M-Instruct's Q4_1 file and
 // compares the logits at every position of a few hundred tokens, and 40
 // greedily generated tokens, with transformers' on the same file

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/builtins/gguf"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
 	"github.com/golora/golora/internal/cmem"
@@ -31,16 +32,24 @@ type Model struct {
 	choice  backendChoice
 	store   *model.Store
 	weights map[string]*model.Variable // By Hugging Face tensor name.
+	blocks  map[string]gguf.Type       // The weights kept in a GGUF block type (quant.go).
 	adapter Adapter
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
+	// name is the model's own name (a GGUF file's general.name), and
+	// chatTemplate its chat template (tokenizer.chat_template), if it has them.
+	name, chatTemplate string
 
 	mu          sync.Mutex
-	weightDType dtypes.DType           // The matrices' dtype; see Options.DType.
-	checkpoint  bool                   // Recompute each layer in the backward pass.
-	compute     dtypes.DType           // The frozen products' dtype; see SetComputeDType.
-	execs       map[string]*model.Exec // Compiled entry points, built on first use.
-	compiled    cmem.Compilations      // Runs the execs; see package cmem.
+	weightDType dtypes.DType // The matrices' dtype; see Options.DType.
+	// quantizeTo is the block type Options.Quantize converts every matrix
+	// to at load (0: none); dequantizeAll, that it asked for float weights.
+	quantizeTo    gguf.Type
+	dequantizeAll bool
+	checkpoint    bool                   // Recompute each layer in the backward pass.
+	compute       dtypes.DType           // The frozen products' dtype; see SetComputeDType.
+	execs         map[string]*model.Exec // Compiled entry points, built on first use.
+	compiled      cmem.Compilations      // Runs the execs; see package cmem.
 }
 
 // The Hugging Face names of the model's tensors.
@@ -120,12 +129,16 @@ func newModel(cfg Config, dir string, opts []Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	to, dense, err := o.quantizeOption()
+	if err != nil {
+		return nil, err
+	}
 	// Unchecked: a graph built again (a notebook cell run twice, a second
 	// WithAdapter) finds the variables an adapter or an optimizer created the
 	// first time, instead of panicking with "variable already exists".
 	return &Model{Config: cfg, Dir: dir, backend: backend, choice: choice, store: model.NewStore(),
-		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{},
-		weightDType: wdt, compute: wdt, tokErr: errors.New("none loaded")}, nil
+		weights: map[string]*model.Variable{}, blocks: map[string]gguf.Type{}, execs: map[string]*model.Exec{},
+		weightDType: wdt, compute: wdt, quantizeTo: to, dequantizeAll: dense, tokErr: errors.New("none loaded")}, nil
 }
 
 // namedShape is the name and expected shape of one weight.
@@ -166,6 +179,20 @@ func (m *Model) loadTensor(set *safetensors.Set, name string, shape []int) error
 	}
 	if !info.DType.IsFloat() {
 		return fmt.Errorf("%s has dtype %s; weights must be F32, F16 or BF16", where, info.DType)
+	}
+	if to := m.keepType(gguf.TypeF32, shape); to != 0 {
+		values := make([]float32, shape[0]*shape[1])
+		if err := set.ReadFloat32(name, values); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		data, err := gguf.Quantize(to, values)
+		if err == nil {
+			err = m.addBlockWeight(name, to, shape[0], shape[1], data)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		return nil
 	}
 	value, err := newWeight(m.backend, m.dtypeOf(shape), shape, func(flat []float32) error {
 		return set.ReadFloat32(name, flat)
@@ -223,6 +250,20 @@ func newTensor(b compute.Backend, shape shapes.Shape, fill func([]float32) error
 	return t, nil
 }
 
+// Name returns the name the model gives itself (a GGUF file's
+// general.name, such as "SmolLM2 135M Instruct"), or the base name of its
+// folder or file.
+func (m *Model) Name() string {
+	if m.name != "" {
+		return m.name
+	}
+	return filepath.Base(m.Dir)
+}
+
+// ChatTemplate returns the model's chat template, the Jinja text of a GGUF
+// file's tokenizer.chat_template, or "" when it has none.
+func (m *Model) ChatTemplate() string { return m.chatTemplate }
+
 // Store returns the GoMLX variable store that holds the model's weights.
 // Graph code (an Adapter, an optimizer) adds its own variables to it, under a
 // scope of its own (m.Store().Scope("/lora")), and executes with it
@@ -249,20 +290,27 @@ func (m *Model) WeightNames() []string {
 
 // SetTrainable makes every weight trainable (full fine-tuning, pretraining)
 // or frozen (the default, for LoRA: only an adapter's variables train).
+// Quantized weights (QuantizedWeights) stay frozen.
 func (m *Model) SetTrainable(trainable bool) {
-	for _, v := range m.weights {
-		v.SetTrainable(trainable)
+	for name, v := range m.weights {
+		if _, ok := m.blocks[name]; !ok {
+			v.SetTrainable(trainable)
+		}
 	}
 }
 
 // NumParameters returns the number of weights.
 func (m *Model) NumParameters() int64 { return m.Config.NumParameters() }
 
-// MemoryBytes returns the memory the weights take, in the dtypes the model
-// keeps them in.
+// MemoryBytes returns the memory the weights take, in the dtypes (or the
+// GGUF block types, see Options.Quantize) the model keeps them in.
 func (m *Model) MemoryBytes() int64 {
 	var n int64
 	for _, w := range m.Config.tensorShapes() {
+		if v := m.weights[w.name]; v != nil {
+			n += int64(v.Shape().Memory())
+			continue
+		}
 		size := int64(m.dtypeOf(w.shape).Size())
 		for _, d := range w.shape {
 			size *= int64(d)
@@ -350,7 +398,7 @@ func (m *Model) summary() [][]string {
 		{"rope", rope},
 		{"lm head", head},
 		{"parameters", fmt.Sprintf("%s (%d)", humanCount(m.NumParameters()), m.NumParameters())},
-		{"memory", fmt.Sprintf("%.1f MiB in %s (stored as %s)", float64(m.MemoryBytes())/(1<<20), strings.ToLower(m.weightDType.String()), c.DType)},
+		{"memory", fmt.Sprintf("%.1f MiB in %s (stored as %s)", float64(m.MemoryBytes())/(1<<20), m.keptIn(), c.DType)},
 		{"backend", m.choice.String()},
 		{"tokenizer", tok},
 	}
@@ -364,6 +412,35 @@ func (m *Model) summary() [][]string {
 		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})
 	}
 	return rows
+}
+
+// keptIn says what the model keeps its matrices in: the float dtype, or
+// the GGUF block types by count ("Q4_1 ×210, Q8_0 ×1") and the float dtype
+// of the rest.
+func (m *Model) keptIn() string {
+	dt := strings.ToLower(m.weightDType.String())
+	if len(m.blocks) == 0 {
+		return dt
+	}
+	count := map[gguf.Type]int{}
+	var types []gguf.Type
+	for _, t := range m.blocks {
+		if count[t] == 0 {
+			types = append(types, t)
+		}
+		count[t]++
+	}
+	slices.SortFunc(types, func(a, b gguf.Type) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		return int(a) - int(b)
+	})
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s ×%d", t, count[t])
+	}
+	return strings.Join(parts, ", ") + ", the rest in " + dt
 }
 
 // humanCount writes n with a K, M or B suffix.

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/golora/golora/builtins/gguf"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/internal/atomicfile"
 )
@@ -75,16 +77,11 @@ func (m *Model) Save(dir, dtype string) (err error) {
 	}
 	var list []safetensors.Tensor
 	for _, name := range m.WeightNames() {
-		v := m.weights[name]
-		t, err := v.Value()
+		values, err := m.WeightValues(name)
 		if err != nil {
-			return fmt.Errorf("llama: save: %s: %w", name, err)
+			return fmt.Errorf("llama: save: %w", err)
 		}
-		values, err := float32Of(t)
-		if err != nil {
-			return err
-		}
-		st, err := safetensors.Float32Tensor(name, st, v.Shape().Dimensions, values)
+		st, err := safetensors.Float32Tensor(name, st, m.shapeOf(name), values)
 		if err != nil {
 			return err
 		}
@@ -120,13 +117,20 @@ func (m *Model) Save(dir, dtype string) (err error) {
 func (m *Model) Copy() (c *Model, err error) {
 	defer recoverTo(&err, "copy")
 	c = &Model{Config: m.Config, Dir: m.Dir, backend: m.backend, choice: m.choice, store: model.NewStore(),
-		weights: map[string]*model.Variable{}, execs: map[string]*model.Exec{}, tok: m.tok, tokErr: m.tokErr, compute: m.compute,
-		weightDType: m.weightDType, checkpoint: m.checkpoint}
+		weights: map[string]*model.Variable{}, blocks: map[string]gguf.Type{}, execs: map[string]*model.Exec{}, tok: m.tok, tokErr: m.tokErr, name: m.name, chatTemplate: m.chatTemplate, compute: m.compute,
+		weightDType: m.weightDType, checkpoint: m.checkpoint, quantizeTo: m.quantizeTo, dequantizeAll: m.dequantizeAll}
 	for _, name := range m.WeightNames() {
 		v := m.weights[name]
 		t, err := v.Value()
 		if err != nil {
 			return nil, fmt.Errorf("llama: copy: %s: %w", name, err)
+		}
+		if bt, ok := m.blocks[name]; ok {
+			shape := m.shapeOf(name)
+			if err := c.addBlockWeight(name, bt, shape[0], shape[1], tensors.MustCopyFlatData[uint8](t)); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		flat, err := float32Of(t)
 		if err != nil {

@@ -27,6 +27,18 @@ type Options struct {
 	// float32 accumulation, as PyTorch runs a model loaded in bfloat16, and
 	// the adapter, its optimizer state and the activations stay in float32.
 	DType string
+	// Quantize keeps the base's matrices quantized in memory, in one of
+	// GGUF's block types (QLoRA's idea; see quant.go): "q8_0", "q4_0" or
+	// "q4_1" converts every matrix at load (each row in blocks of 32 values
+	// with their own scale), a Hugging Face folder's as well as a GGUF
+	// file's. Empty (the default) keeps a GGUF file's Q8_0, Q4_0, Q4_1,
+	// Q5_0 and Q5_1 tensors as they are, converts its K-quants to Q8_0 and
+	// a Hugging Face folder's floats to DType; "none" dequantizes a GGUF
+	// file's tensors to DType at load, which takes about five times the
+	// memory. Only the frozen base is quantized: the adapter trains in
+	// float32. A matrix whose rows are not a whole number of blocks stays
+	// in DType.
+	Quantize string
 }
 
 // weightDType resolves Options.DType for a model stored as fileDType (a
@@ -124,27 +136,52 @@ func (m *Model) WeightValues(name string) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("llama: weight %s: %w", name, err)
 	}
+	if bt, ok := m.blocks[name]; ok {
+		return blockValues(bt, tensors.MustCopyFlatData[uint8](t))
+	}
 	return float32Of(t)
 }
 
 // SetWeightValues replaces the named weight's values, rounding them to the
-// dtype the model keeps it in.
+// dtype the model keeps it in. A weight kept quantized (Options.Quantize)
+// is kept in the model's float dtype from then on, so that a merged
+// adapter is not rounded to the base's blocks.
 func (m *Model) SetWeightValues(name string, values []float32) error {
 	v := m.weights[name]
 	if v == nil {
 		return fmt.Errorf("llama: the model has no weight %q", name)
 	}
-	dims := v.Shape().Dimensions
-	if n := v.Shape().Size(); n != len(values) {
+	dims, dt := v.Shape().Dimensions, v.DType()
+	_, quantized := m.blocks[name]
+	if quantized {
+		dims, dt = m.shapeOf(name), m.weightDType
+	}
+	if n := shapes.Make(dt, dims...).Size(); n != len(values) {
 		return fmt.Errorf("llama: weight %s has %d values, got %d", name, n, len(values))
 	}
-	t, err := newWeight(m.backend, v.DType(), dims, func(dst []float32) error { copy(dst, values); return nil })
+	t, err := newWeight(m.backend, dt, dims, func(dst []float32) error { copy(dst, values); return nil })
 	if err != nil {
 		return fmt.Errorf("llama: weight %s: %w", name, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if quantized {
+		// The graphs compiled for the block weight no longer fit.
+		delete(m.blocks, name)
+		clear(m.execs)
+	}
 	return v.SetValue(t)
+}
+
+// shapeOf returns the shape of the named weight as the model uses it
+// ([out, in] for a matrix), whatever it is kept in.
+func (m *Model) shapeOf(name string) []int {
+	for _, w := range m.Config.tensorShapes() {
+		if w.name == name {
+			return w.shape
+		}
+	}
+	return nil
 }
 
 // WeightDType returns the dtype the model keeps its matrices in (see

@@ -41,6 +41,7 @@ type Adapter struct {
 	order   []string           // module names in the model's order
 	rng     *model.Variable    // the dropout generator's state
 	scope   string
+	heads   [2]int // the model's query and KV heads, for SaveGGUF's row order
 }
 
 type module struct {
@@ -61,6 +62,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 		Name: name, Rank: rank, Alpha: alpha, Dropout: dropout, RSLoRA: rslora, Targets: targets, Base: m.Dir,
 		modules: map[string]*module{},
 		scope:   fmt.Sprintf("lora-%d", adapterCount.Add(1)),
+		heads:   [2]int{m.Config.NumHeads, m.Config.NumKVHeads},
 	}
 	ctx := m.Store().Scope("/" + a.scope)
 	want := map[string]bool{}

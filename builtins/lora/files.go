@@ -81,6 +81,14 @@ func (a *Adapter) Save(dir string) error {
 	if abs, err := filepath.Abs(base); err == nil && base != "" {
 		base = abs
 	}
+	// A GGUF file's folder, as PEFT writes it for a model that transformers
+	// loaded with from_pretrained(folder, gguf_file=name): transformers takes
+	// any path that is not a folder for a Hub id, so only the folder lets
+	// AutoPeftModelForCausalLM.from_pretrained(adapter, gguf_file=name) load
+	// the base.
+	if strings.EqualFold(filepath.Ext(base), ".gguf") {
+		base = filepath.Dir(base)
+	}
 	return writeJSON(filepath.Join(dir, configFile), peftConfig{
 		PeftType: "LORA", TaskType: "CAUSAL_LM", R: a.Rank, LoraAlpha: a.Alpha, LoraDropout: a.Dropout,
 		TargetModules: a.Targets, Bias: "none", UseRSLoRA: a.RSLoRA, BaseModel: base,

@@ -214,6 +214,9 @@ func (t *trainer) setUp() error {
 		if dt := t.base.WeightDType(); dt != dtypes.Float32 {
 			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", strings.ToLower(dt.String()))
 		}
+		if n := t.base.QuantizedWeights(); n > 0 {
+			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps %d matrices quantized (%s): load it with llama.Options{Quantize: \"none\"}, or train a LoRA on the quantized base", n, t.base.Dir)
+		}
 		t.base.SetTrainable(true)
 		names := t.base.WeightNames()
 		params := make([]*model.Variable, len(names))

@@ -18,6 +18,7 @@ func init() {
 		"BackendEnv":          reflect.ValueOf(constant.MakeFromLiteral("\"GOMLX_BACKEND\"", token.STRING, 0)),
 		"CrossEntropy":        reflect.ValueOf(llama.CrossEntropy),
 		"DefaultMaxNewTokens": reflect.ValueOf(constant.MakeFromLiteral("128", token.INT, 0)),
+		"GGUFName":            reflect.ValueOf(llama.GGUFName),
 		"IgnoreLabel":         reflect.ValueOf(constant.MakeFromLiteral("-100", token.INT, 0)),
 		"InitStdDev":          reflect.ValueOf(constant.MakeFromLiteral("0.01999999999999999999959342418531793583724720519967377185821533203", token.FLOAT, 0)),
 		"LinearModules":       reflect.ValueOf(&llama.LinearModules).Elem(),

@@ -11,9 +11,9 @@ import pytest
 HERE = os.path.dirname(__file__)
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 NOTEBOOKS = sorted(glob.glob(os.path.join(HERE, "..", "*.ipynb")))
-# Notebooks that take too long for every test run (pretraining) are checked
-# by their own targets.
-SKIP = {"pretrain-tiny.ipynb"}
+# Notebooks that take too long for every test run (pretraining, the real
+# model's) are checked by their own targets.
+SKIP = {"pretrain-tiny.ipynb", "real-model.ipynb"}  # make demo-real runs the second
 # What each notebook must show, beyond running without errors.
 MUST_SHOW = {
     "quickstart.ipynb": ["image/png", "text/html"],

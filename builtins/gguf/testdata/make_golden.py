@@ -132,12 +132,85 @@ def quantize_cases():
                  dtype=np.float32),
         rng.standard_normal(47).astype(np.float32) * 100,
     ])
+    cases = [(Q.Q8_0, q8), (Q.F16, halves), (Q.BF16, halves), (Q.F32, halves)]
+    cases += [(qtype, small_quant_values(qtype)) for qtype in (Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.Q5_1)]
     out = []
-    for qtype, values in [(Q.Q8_0, q8), (Q.F16, halves), (Q.BF16, halves), (Q.F32, halves)]:
+    for qtype, values in cases:
         with np.errstate(over="ignore"):  # Halves beyond 65504 become infinities.
             data = quantize(values.reshape(1, -1), qtype).reshape(-1).view(np.uint8)
         out.append({"type": qtype.name, "float32": b64(values), "data": b64(data)})
     return out
+
+
+# The 4- and 5-bit cases draw from a generator of their own, so that adding
+# them left every other golden value as it was.
+rng_small = np.random.default_rng(20260101)
+
+
+def small_quant_values(qtype):
+    """Blocks of 32 for Q4_0, Q4_1, Q5_0 or Q5_1: random ones at several
+    scales, all zeros (led by +0 and, but for Q4_1 and Q5_1, by -0 and
+    mixed with -0), constant,
+    a negative or a positive extreme, values of ±60000, and a block whose
+    values lie one float32 ulp either side of the rounding boundaries of
+    x·(1/d), where computing x/d instead would round otherwise."""
+    r = rng_small
+    levels = {Q.Q4_0: 16, Q.Q4_1: 16, Q.Q5_0: 32, Q.Q5_1: 32}[qtype]
+    zeros = np.zeros(32, dtype=np.float32)
+    neg_first = zeros.copy()
+    neg_first[0] = -0.0
+    mixed = np.where(r.integers(0, 2, 32) == 1, np.float32(-0.0), np.float32(0.0)).astype(np.float32)
+    mixed[:2] = [0.0, -0.0]
+    one_big = r.standard_normal(32).astype(np.float32)
+    one_big[7] = -9.0
+    pos_big = r.standard_normal(32).astype(np.float32)
+    pos_big[30] = 9.0
+    # NumPy's vectorised min and max of +0 and -0 keep one or the other
+    # depending on where they sit, so Q4_1 and Q5_1 get no block that mixes
+    # them (golora keeps the first, as ggml does).
+    signed = [neg_first, mixed] if qtype in (Q.Q4_0, Q.Q5_0) else []
+    blocks = [
+        r.standard_normal(64).astype(np.float32),
+        r.standard_normal(32).astype(np.float32) * 1e-3,
+        r.standard_normal(32).astype(np.float32) * 1e-6,
+        zeros, *signed,
+        np.full(32, 2.5, dtype=np.float32),
+        one_big, pos_big,
+        r.uniform(-60000, 60000, 32).astype(np.float32),
+        boundary_block(qtype, levels),
+    ]
+    return np.concatenate(blocks).astype(np.float32)
+
+
+def boundary_block(qtype, levels):
+    """A block whose codes depend on ggml's x·(1/d) (found by search)."""
+    r = rng_small
+    symmetric = qtype in (Q.Q4_0, Q.Q5_0)
+    half = levels // 2
+    for _ in range(1000):
+        if symmetric:
+            m = np.float32(-r.uniform(0.5, 4))  # Its value of largest magnitude, negative: d > 0.
+            d = m / np.float32(-half)
+            k = r.integers(-half, half - 1, 31).astype(np.float32)
+            near = (k + np.float32(0.5)) * d
+        else:
+            lo, hi = np.float32(-r.uniform(0.5, 4)), np.float32(r.uniform(0.5, 4))
+            d = (hi - lo) / np.float32(levels - 1)
+            k = r.integers(0, levels - 2, 30).astype(np.float32)
+            near = lo + (k + np.float32(0.5)) * d
+        x = np.nextafter(near, (np.inf * r.choice([-1.0, 1.0], near.size)).astype(np.float32))
+        if symmetric:
+            block = np.concatenate([[m], x]).astype(np.float32)
+            off = np.float32(half) + np.float32(0.5)
+            base = block
+        else:
+            block = np.concatenate([[lo, hi], x]).astype(np.float32)
+            off = np.float32(0.5)
+            base = block - lo
+        ggml = np.trunc(base * (np.float32(1) / d) + off)
+        if (ggml != np.trunc(base / d + off)).any():
+            return block
+    raise RuntimeError("no block found")
 
 
 def metadata():
@@ -237,12 +310,33 @@ def write_gguf():
         f.write("\n")
 
 
+def llama_permute(weights, n_head, n_head_kv):
+    """convert_hf_to_gguf.py's LlamaModel.permute."""
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return (weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:])
+            .swapaxes(1, 2).reshape(weights.shape))
+
+
+def permute_cases():
+    r = np.random.default_rng(20260102)
+    out = []
+    for heads, kv, head_dim, cols in [(4, 4, 8, 3), (9, 3, 64, 5), (2, 1, 2, 1)]:
+        for n in (heads, kv):
+            w = r.standard_normal((n * head_dim, cols)).astype(np.float32)
+            out.append({"heads": n, "cols": cols, "hf": b64(w), "gguf": b64(llama_permute(w, heads, n))})
+    return out
+
+
 def main():
     with open(os.path.join(here, "quants.json"), "w") as f:
         json.dump({"command": COMMAND, "gguf": importlib.metadata.version("gguf"),
                    "dequantize": dequant_cases(), "quantize": quantize_cases()}, f, indent=1)
         f.write("\n")
     write_gguf()
+    with open(os.path.join(here, "permute.json"), "w") as f:
+        json.dump({"command": COMMAND, "permute": permute_cases()}, f, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":
