@@ -16,10 +16,10 @@ var quantizers = map[Type]func(dst []byte, values []float32){
 	TypeF16:  quantF16,
 	TypeBF16: quantBF16,
 	TypeQ8_0: quantQ8_0,
-	TypeQ4_0: quantQ4_0,
-	TypeQ4_1: quantQ4_1,
-	TypeQ5_0: quantQ5_0,
-	TypeQ5_1: quantQ5_1,
+	TypeQ4_0: quantSymmetric(4),
+	TypeQ4_1: quantMinMax(4),
+	TypeQ5_0: quantSymmetric(5),
+	TypeQ5_1: quantMinMax(5),
 }
 
 // Quantize encodes values as type t: F32, F16 and BF16 (rounding to nearest
@@ -146,91 +146,66 @@ func reciprocal(d float32) float32 {
 // MIN(top, (int8_t)v) does for the non-negative v the quantizers make.
 func code(v float32, top uint8) uint8 { return min(top, uint8(v)) }
 
-// packNibbles writes the low four bits of q[0:16] into the low nibbles of
-// 16 bytes and those of q[16:32] into the high ones.
-func packNibbles(dst []byte, q *[32]uint8) {
+// packCodes writes a block's 32 codes of 4 or 5 bits after its scales:
+// for 5 bits first the fifth bits, bit i for q[i], as a little-endian
+// uint32; then the low four bits of q[0:16] in the low nibbles of 16 bytes
+// and those of q[16:32] in the high ones.
+func packCodes(dst []byte, q *[32]uint8, bits int) {
+	if bits == 5 {
+		var h uint32
+		for i, v := range q {
+			h |= uint32(v>>4&1) << i
+		}
+		binary.LittleEndian.PutUint32(dst, h)
+		dst = dst[4:]
+	}
 	for j := range 16 {
 		dst[j] = q[j]&0x0f | q[j+16]<<4
 	}
 }
 
-// highBits returns the fifth bit of each of q's 32 codes, bit i for q[i].
-func highBits(q *[32]uint8) uint32 {
-	var h uint32
-	for i, v := range q {
-		h |= uint32(v>>4&1) << i
-	}
-	return h
-}
-
-// quantQ4_0 scales each block of 32 by d = m/−8, m its value of largest
-// magnitude, so that m becomes −8, and stores q = x/d + 8 in 0–15.
-func quantQ4_0(dst []byte, values []float32) {
-	const bytes = 2 + 16
-	var q [32]uint8
-	for b := range len(values) / 32 {
-		x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
-		d := absMax(x) / -8
-		id := reciprocal(d)
-		for i, v := range x {
-			q[i] = code(float32(v*id)+8.5, 15)
+// quantSymmetric returns the quantizer of Q4_0 (bits 4) or Q5_0 (bits 5):
+// each block of 32 is scaled by d = m/−h, m its value of largest magnitude
+// and h = 2^(bits−1), so that m becomes −h, and stores q = x/d + h in
+// 0…2^bits − 1 after d.
+func quantSymmetric(bits int) func(dst []byte, values []float32) {
+	half, top := float32(int(1)<<(bits-1)), uint8(1<<bits-1)
+	bytes := 2 + 4*(bits-4) + 16
+	return func(dst []byte, values []float32) {
+		var q [32]uint8
+		for b := range len(values) / 32 {
+			x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
+			d := absMax(x) / -half
+			id := reciprocal(d)
+			for i, v := range x {
+				q[i] = code(float32(v*id)+(half+0.5), top)
+			}
+			binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
+			packCodes(blk[2:], &q, bits)
 		}
-		binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
-		packNibbles(blk[2:], &q)
 	}
 }
 
-// quantQ4_1 maps each block of 32 from its minimum m to its maximum onto
-// 0–15: d = (max−m)/15, q = (x−m)/d rounded.
-func quantQ4_1(dst []byte, values []float32) {
-	const bytes = 2 + 2 + 16
-	var q [32]uint8
-	for b := range len(values) / 32 {
-		x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
-		lo, hi := minMax(x)
-		d := (hi - lo) / 15
-		id := reciprocal(d)
-		for i, v := range x {
-			q[i] = code(float32((v-lo)*id)+0.5, 15)
+// quantMinMax returns the quantizer of Q4_1 (bits 4) or Q5_1 (bits 5):
+// each block of 32 is mapped from its minimum m to its maximum onto
+// 0…2^bits − 1, d = (max−m)/(2^bits − 1), q = (x−m)/d rounded, stored after
+// d and m.
+func quantMinMax(bits int) func(dst []byte, values []float32) {
+	top := uint8(1<<bits - 1)
+	bytes := 2 + 2 + 4*(bits-4) + 16
+	return func(dst []byte, values []float32) {
+		var q [32]uint8
+		for b := range len(values) / 32 {
+			x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
+			lo, hi := minMax(x)
+			d := (hi - lo) / float32(top)
+			id := reciprocal(d)
+			for i, v := range x {
+				q[i] = code(float32((v-lo)*id)+0.5, top)
+			}
+			binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
+			binary.LittleEndian.PutUint16(blk[2:], safetensors.Float32ToHalf(lo))
+			packCodes(blk[4:], &q, bits)
 		}
-		binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
-		binary.LittleEndian.PutUint16(blk[2:], safetensors.Float32ToHalf(lo))
-		packNibbles(blk[4:], &q)
-	}
-}
-
-// quantQ5_0 is quantQ4_0 with 5 bits: d = m/−16, q = x/d + 16 in 0–31.
-func quantQ5_0(dst []byte, values []float32) {
-	const bytes = 2 + 4 + 16
-	var q [32]uint8
-	for b := range len(values) / 32 {
-		x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
-		d := absMax(x) / -16
-		id := reciprocal(d)
-		for i, v := range x {
-			q[i] = code(float32(v*id)+16.5, 31)
-		}
-		binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
-		binary.LittleEndian.PutUint32(blk[2:], highBits(&q))
-		packNibbles(blk[6:], &q)
-	}
-}
-
-// quantQ5_1 is quantQ4_1 with 5 bits: d = (max−m)/31.
-func quantQ5_1(dst []byte, values []float32) {
-	const bytes = 2 + 2 + 4 + 16
-	var q [32]uint8
-	for b := range len(values) / 32 {
-		x, blk := values[b*32:(b+1)*32], dst[b*bytes:(b+1)*bytes]
-		lo, hi := minMax(x)
-		d := (hi - lo) / 31
-		id := reciprocal(d)
-		for i, v := range x {
-			q[i] = code(float32((v-lo)*id)+0.5, 31)
-		}
-		binary.LittleEndian.PutUint16(blk, safetensors.Float32ToHalf(d))
-		binary.LittleEndian.PutUint16(blk[2:], safetensors.Float32ToHalf(lo))
-		binary.LittleEndian.PutUint32(blk[4:], highBits(&q))
-		packNibbles(blk[8:], &q)
 	}
 }

@@ -6,45 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golora/golora/internal/testfiles"
 )
 
-// smolName is the model that testdata/fetch.sh fetches: SmolLM2-135M-Instruct
-// quantized to Q4_1 by llama.cpp.
-const smolName = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-// testdataDir is where fetch.sh puts third-party files: $GOLORA_TESTDATA,
-// or testdata-cache at the repository root.
-func testdataDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("GOLORA_TESTDATA"); dir != "" {
-		return dir
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "testdata-cache")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package: set GOLORA_TESTDATA")
-		}
-		dir = parent
-	}
-}
-
-// openSmol opens the SmolLM2 model, skipping the test when it has not been
-// fetched.
+// openSmol opens the SmolLM2 model that testdata/fetch.sh fetches.
 func openSmol(t *testing.T) *File {
 	t.Helper()
-	dir := testdataDir(t)
-	path := filepath.Join(dir, "smollm2", smolName)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s is missing: run builtins/gguf/testdata/fetch.sh %s", path, dir)
-	}
-	f, err := Open(path)
+	f, err := Open(testfiles.SmolLM2(t))
 	if err != nil {
 		t.Fatal(err)
 	}

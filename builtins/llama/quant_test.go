@@ -16,6 +16,7 @@ import (
 
 	"github.com/golora/golora/builtins/gguf"
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/internal/testfiles"
 )
 
 // randomBlocks returns rows of random blocks of type t whose half-precision
@@ -139,7 +140,7 @@ func TestBlockLinear(t *testing.T) {
 // 1.3 times the file's size and computes the second's logits; the third's
 // logits differ by what rounding Q4_1's values to 8 bits costs.
 func TestQuantizedGGUF(t *testing.T) {
-	path := smolLM2(t)
+	path := testfiles.SmolLM2(t)
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/golora/golora/builtins/gguf"
+	"github.com/golora/golora/internal/testfiles"
 )
 
 // TestSaveGGUFRoundTrip writes SmolLM2's Q4_1 model back as GGUF and reads
@@ -20,7 +21,7 @@ func TestSaveGGUFRoundTrip(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 135M-parameter model")
 	}
-	path := smolLM2(t)
+	path := testfiles.SmolLM2(t)
 	m, err := Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,11 @@ package lora
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/testfiles"
 )
 
 // BenchmarkGGUFStep times LoRA training steps on SmolLM2-135M-Instruct's
@@ -19,14 +18,7 @@ import (
 // tokens per second, and the base's memory. make bench runs it on the Go
 // backend and on XLA's CPU plugin.
 func BenchmarkGGUFStep(b *testing.B) {
-	dir := os.Getenv("GOLORA_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata-cache")
-	}
-	path := filepath.Join(dir, "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-	if _, err := os.Stat(path); err != nil {
-		b.Skipf("%v (make testdata fetches it)", err)
-	}
+	path := testfiles.SmolLM2(b)
 	const seq, micro, warmup, steps = 128, 2, 1, 3
 	for _, q := range []struct{ name, quantize string }{{"kept", ""}, {"q8_0", "q8_0"}, {"float32", "none"}} {
 		b.Run(q.name, func(b *testing.B) {

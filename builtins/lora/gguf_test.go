@@ -2,93 +2,17 @@ package lora
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/testfiles"
 )
-
-// smolLM2 returns the path of SmolLM2-135M-Instruct's Q4_1 GGUF file, which
-// `make testdata` fetches. Only -short runs do without it.
-func smolLM2(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("GOLORA_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata-cache")
-	}
-	path := filepath.Join(dir, "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("no %s (make testdata fetches it)", path)
-		}
-		t.Fatalf("%v: run make testdata (or set GOLORA_TESTDATA)", err)
-	}
-	return path
-}
-
-// llamaCppPython returns $GOLORA_PYTHON, skipping the test when it has no
-// llama-cpp-python.
-func llamaCppPython(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("loads a 135M-parameter model and runs llama.cpp")
-	}
-	python := os.Getenv("GOLORA_PYTHON")
-	if python == "" {
-		t.Fatal("GOLORA_PYTHON is not set: the test compares with llama.cpp (make test sets it)")
-	}
-	if out, err := exec.Command(python, "-c", "import llama_cpp").CombinedOutput(); err != nil {
-		t.Fatalf("no llama-cpp-python in %s (make llama-cpp installs it): %v\n%s", python, err, out)
-	}
-	return python
-}
-
-// llamaCppRun is one evaluation of testdata/llamacpp_logits.py: a GGUF
-// model, optionally with a LoRA adapter file.
-type llamaCppRun struct {
-	Model string `json:"model"`
-	LoRA  string `json:"lora,omitempty"`
-	Out   string `json:"out"`
-}
-
-// llamaCppLogits has llama.cpp evaluate ids with each run's model and
-// adapter, and returns the logits of each, [len(ids), vocab].
-func llamaCppLogits(t *testing.T, python, dir string, ids []int, runs []llamaCppRun) [][]float32 {
-	t.Helper()
-	for i := range runs {
-		runs[i].Out = filepath.Join(dir, filepath.Base(runs[i].Model)+"+"+filepath.Base(runs[i].LoRA)+".logits")
-	}
-	req, _ := json.Marshal(map[string]any{"ids": ids, "runs": runs})
-	reqFile := filepath.Join(dir, "request.json")
-	if err := os.WriteFile(reqFile, req, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(python, filepath.Join("testdata", "llamacpp_logits.py"), reqFile).CombinedOutput(); err != nil {
-		t.Fatalf("llamacpp_logits.py: %v\n%s", err, out)
-	}
-	var all [][]float32
-	for _, r := range runs {
-		raw, err := os.ReadFile(r.Out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		logits := make([]float32, len(raw)/4)
-		if _, err := binary.Decode(raw, binary.LittleEndian, logits); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, logits)
-	}
-	return all
-}
 
 // probeIDs returns n token ids spread over the vocabulary, after BOS.
 func probeIDs(vocab, n int) []int {
@@ -160,8 +84,10 @@ func randomAdapter(t *testing.T, m *llama.Model, rslora bool, targets []string, 
 // llama.cpp's logits differ from golora's by up to 3.5 (mean 0.58); with
 // rsLoRA's alpha written as alpha, not alpha·√r, by up to 4.0.
 func TestAdapterGGUFInLlamaCpp(t *testing.T) {
-	python := llamaCppPython(t)
-	m, err := llama.Load(smolLM2(t))
+	if testing.Short() {
+		t.Skip("loads a 135M-parameter model and runs llama.cpp")
+	}
+	m, err := llama.Load(testfiles.SmolLM2(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,16 +103,16 @@ func TestAdapterGGUFInLlamaCpp(t *testing.T) {
 		{"q, k, v, o", randomAdapter(t, m, false, []string{"q_proj", "k_proj", "v_proj", "o_proj"}, 1, 0.05)},
 		{"rsLoRA on q, k, down", randomAdapter(t, m, true, []string{"q_proj", "k_proj", "down_proj"}, 2, 0.05)},
 	}
-	runs := []llamaCppRun{{Model: base}}
+	runs := []testfiles.LlamaCppRun{{Model: base}}
 	for i, c := range adapters {
 		file := filepath.Join(dir, "adapter"+string(rune('0'+i))+".gguf")
 		if err := c.a.SaveGGUF(file); err != nil {
 			t.Fatal(err)
 		}
-		runs = append(runs, llamaCppRun{Model: base, LoRA: file})
+		runs = append(runs, testfiles.LlamaCppRun{Model: base, LoRA: file})
 	}
 	ids := probeIDs(m.Config.VocabSize, 64)
-	ref := llamaCppLogits(t, python, dir, ids, runs)
+	ref := testfiles.LlamaCppLogits(t, ids, runs...)
 	plain := logitsOf(t, m, ids)
 	worst, mean := diff(t, ref[0], plain)
 	t.Logf("llama.cpp on the F32 copy: max |Δlogit| %.2g (mean %.2g)", worst, mean)
@@ -228,15 +154,18 @@ func TestAdapterGGUFInLlamaCpp(t *testing.T) {
 // distance), so that a file without the adapter fails.
 //
 // Measured (max |Δlogit|, mean), llama.cpp on the file against golora on
-// it: F16 0.12 (0.0086), Q8_0 0.23 (0.024), Q4_1 1.5 (0.17); on the Q4_1
-// source, 1.4 (0.19). Golora on the file against the merged model: F16
-// 0.0033 (0.00039), Q8_0 2.1 (0.22), Q4_1 5.1 (0.81): requantizing to Q4_1
-// moves every weight by up to half a step, as large as the adapter's
-// change (up to 5.4, mean 0.65, on the logits), so a Q4_1 file of a merged
-// model is a new quantization of it, not the base's plus the adapter.
+// it: F16 0.18 (0.0074), Q8_0 1.8 (0.21); on the Q4_1 source, 1.4 (0.19).
+// Golora on the file against the merged model: F16 0.061 (0.0066), Q8_0
+// 0.84 (0.11). The base's own type, Q4_1, is not checked: requantizing
+// the merged weights to 4 bits moves every weight by up to half a step and
+// the logits by a mean 0.84, more than the adapter does (0.65), so a Q4_1
+// file of a merged model is a new quantization of it, not the base's plus
+// the adapter (issue #14, left open).
 func TestMergedGGUFInLlamaCpp(t *testing.T) {
-	python := llamaCppPython(t)
-	path := smolLM2(t)
+	if testing.Short() {
+		t.Skip("loads a 135M-parameter model and runs llama.cpp")
+	}
+	path := testfiles.SmolLM2(t)
 	m, err := llama.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -254,25 +183,20 @@ func TestMergedGGUFInLlamaCpp(t *testing.T) {
 		file      string
 	}{
 		{typ: "f32"},
-		// Measured: 0.061 (mean 0.0066); the tied embedding is rounded too.
 		{typ: "f16", roundMax: 0.15, roundMean: 0.015},
 		{typ: "q8_0", roundMax: 4, roundMean: 0.45},
-		// The base's own Q4_1 is not checked: requantizing the merged
-		// weights to 4 bits moved the logits by a mean 0.84, more than the
-		// adapter does (0.65), so the merged file no longer holds the
-		// adapter; merge into q8_0 or f16 (issue #14, left open).
 	}
-	runs := []llamaCppRun{{Model: path}}
+	runs := []testfiles.LlamaCppRun{{Model: path}}
 	for i := range kinds {
 		k := &kinds[i]
 		k.file = filepath.Join(dir, "merged-"+k.typ+".gguf")
 		if err := merged.SaveGGUF(k.file, k.typ); err != nil {
 			t.Fatal(err)
 		}
-		runs = append(runs, llamaCppRun{Model: k.file})
+		runs = append(runs, testfiles.LlamaCppRun{Model: k.file})
 	}
 	ids := probeIDs(m.Config.VocabSize, 64)
-	ref := llamaCppLogits(t, python, dir, ids, runs)
+	ref := testfiles.LlamaCppLogits(t, ids, runs...)
 	plain, want := logitsOf(t, m, ids), logitsOf(t, merged, ids)
 	moved, movedMean := diff(t, want, plain)
 	kernelMax, kernelMean := diff(t, ref[0], plain)

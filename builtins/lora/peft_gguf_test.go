@@ -2,7 +2,6 @@ package lora
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -12,25 +11,8 @@ import (
 	"testing"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/testfiles"
 )
-
-// smolLM2File returns the path of SmolLM2-135M-Instruct's Q4_1 GGUF file,
-// which `make testdata` fetches. Only -short runs do without it.
-func smolLM2File(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("GOLORA_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata-cache")
-	}
-	path := filepath.Join(dir, "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("no %s (make testdata fetches it)", path)
-		}
-		t.Fatalf("%v: run make testdata (or set GOLORA_TESTDATA)", err)
-	}
-	return path
-}
 
 // TestPEFTLoadsGGUFAdapter trains an adapter on every linear module of
 // SmolLM2-135M-Instruct's GGUF file for two steps and has PEFT load the run's
@@ -43,11 +25,8 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on a 135M-parameter model and runs transformers")
 	}
-	path := smolLM2File(t)
-	python := os.Getenv("GOLORA_PYTHON")
-	if python == "" {
-		t.Fatal("GOLORA_PYTHON is not set: run with `make test`, or set it to a Python with torch, transformers and peft")
-	}
+	path := testfiles.SmolLM2(t)
+	python := testfiles.Python(t, "transformers", "peft", "gguf")
 	model, err := llama.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -77,10 +56,7 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 		t.Errorf("base_model_name_or_path %q, want the GGUF file's folder %q", pc.BaseModel, filepath.Dir(abs))
 	}
 
-	ids := []int{1}
-	for i := range 63 {
-		ids = append(ids, (i*7919+13)%model.Config.VocabSize)
-	}
+	ids := probeIDs(model.Config.VocabSize, 64)
 	idsFile := filepath.Join(out, "ids.json")
 	data, _ := json.Marshal(map[string]any{"ids": ids})
 	if err := os.WriteFile(idsFile, data, 0o644); err != nil {
@@ -91,14 +67,7 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("PEFT could not load golora's adapter of a GGUF model: %v\n%s", err, msg)
 	}
-	raw, err := os.ReadFile(logitsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peft := make([]float32, len(raw)/4)
-	if _, err := binary.Decode(raw, binary.LittleEndian, peft); err != nil {
-		t.Fatal(err)
-	}
+	peft := testfiles.ReadFloat32s(t, logitsFile)
 
 	batch := llama.Batch{Tokens: [][]int{ids}}
 	adapted, err := model.WithAdapter(run.Adapter).Forward(context.Background(), batch)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golora/golora/internal/testfiles"
 )
 
 // reference is what testdata/reference.py wrote for one tokenizer: the
@@ -136,23 +138,7 @@ func corpus(t testing.TB) []string { return corpusFile(t, "corpus.jsonl") }
 // repository root.
 func testdataDir(t testing.TB) string {
 	t.Helper()
-	if dir := os.Getenv("GOLORA_TESTDATA"); dir != "" {
-		return filepath.Join(dir, "tokenizer")
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "testdata-cache", "tokenizer")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package: set GOLORA_TESTDATA")
-		}
-		dir = parent
-	}
+	return filepath.Join(testfiles.Dir(t), "tokenizer")
 }
 
 // fetched returns the path of a file that fetch.sh writes, failing the

@@ -1,5 +1,6 @@
 """llamacpp_logits.py REQUEST_JSON: llama.cpp's logits for GGUF models, with
-or without a LoRA adapter, for builtins/lora's GGUF tests.
+or without a LoRA adapter, for the tests of builtins/llama and builtins/lora (package
+internal/testfiles runs it).
 
 REQUEST_JSON holds {"ids": [...], "runs": [{"model": GGUF, "lora": GGUF or
 null, "out": PATH}, ...]}. For each run llama-cpp-python 0.3.36 loads the
