@@ -165,12 +165,7 @@ func (m *Model) block(ctx *model.Scope, layer int, x *Node, r rope, att attentio
 
 // linear applies module l to x [batch, seq, In], then the adapter.
 func (m *Model) linear(ctx *model.Scope, l Linear, x *Node) *Node {
-	var y *Node
-	if t, ok := m.blocks[l.Name()+".weight"]; ok {
-		y = m.blockLinear(x, l.Name()+".weight", t)
-	} else {
-		y = productIn(m.compute, x, []int{-1}, m.weight(x.Graph(), l.Name()+".weight"), []int{1})
-	}
+	y := productIn(m.compute, x, []int{-1}, m.dense(x.Graph(), l.Name()+".weight"), []int{1})
 	if m.adapter != nil {
 		y = m.adapter.Adapt(ctx, l, x, y)
 	}

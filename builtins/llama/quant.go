@@ -25,8 +25,8 @@ import (
 // Which types stay as they are:
 //   - Q8_0 and Q4_0 are dequantized in the graph by GoMLX's GGML layer
 //     (ggml.Dequantize), Q4_1, Q5_0 and Q5_1 by golora's (dequantizeGraph),
-//     then multiplied in float32 (see blockLinear for why not with GoMLX's
-//     fused GGML dense op).
+//     then multiplied in float32 (see dense for why not with GoMLX's fused
+//     GGML dense op).
 //   - The K-quants (Q4_K, Q5_K, Q6_K), for which no graph dequantization
 //     exists, are converted once at load to Q8_0 (Options.Quantize says
 //     otherwise), which costs the rounding to 8 bits per block of 32.
@@ -48,8 +48,8 @@ var ggmlTypes = map[gguf.Type]compute.GGMLQuantType{
 var quantizeTypes = map[string]gguf.Type{"q8_0": gguf.TypeQ8_0, "q4_0": gguf.TypeQ4_0, "q4_1": gguf.TypeQ4_1}
 
 // quantizeOption resolves Options.Quantize: the block type every matrix is
-// converted to at load (0 for none), and keep: whether GGUF block types that
-// the graph can use are kept as they are.
+// converted to at load (0 for none), and dense: whether every tensor is to
+// be dequantized at load instead.
 func (o Options) quantizeOption() (to gguf.Type, dense bool, err error) {
 	switch q := strings.ToLower(o.Quantize); q {
 	case "":
@@ -58,9 +58,6 @@ func (o Options) quantizeOption() (to gguf.Type, dense bool, err error) {
 		return 0, true, nil
 	default:
 		if t, ok := quantizeTypes[q]; ok {
-			if _, err := gguf.Quantize(t, make([]float32, t.BlockSize())); err != nil {
-				return 0, false, fmt.Errorf("llama: Options.Quantize %q: %w", o.Quantize, err)
-			}
 			return t, false, nil
 		}
 	}
@@ -99,14 +96,23 @@ func blockValues(t gguf.Type, data []byte) ([]float32, error) {
 
 // dense returns the graph value of the named weight as a float matrix:
 // its variable's value, or, for a block weight, its dequantization in
-// float32.
+// float32 (dequantizeGraph). That is a constant of the step: StopGradient
+// keeps autodiff from looking for the gradient of the blocks' bit
+// operations.
+//
+// GoMLX's fused GGML dense op (gobackend's FusedQuantizedDense, which reads
+// the blocks directly) is not used for the linear modules: in a LoRA step on
+// SmolLM2-135M (2 × 128 tokens, Q8_0, the Go backend) it made the step 9.7
+// times slower than this (49.5 against 5.1 s; BenchmarkGGUFStep with
+// GOMLX_FUSION=true and false), its kernel being made for a few rows of x,
+// as in generation.
 func (m *Model) dense(g *Graph, name string) *Node {
 	w := m.weights[name].NodeValue(g)
 	t, ok := m.blocks[name]
 	if !ok {
 		return w
 	}
-	return dequantizeGraph(w, t)
+	return StopGradient(dequantizeGraph(w, t))
 }
 
 // gatherRows returns the rows ids [..., 1] (int32) of the named matrix
@@ -127,22 +133,6 @@ func (m *Model) gatherRows(g *Graph, name string, ids *Node) *Node {
 	x := dequantizeGraph(Reshape(rows, n, dims[len(dims)-1]), t)
 	out := append(append([]int(nil), dims[:len(dims)-1]...), x.Shape().Dimensions[1])
 	return Reshape(x, out...)
-}
-
-// blockLinear returns x·Wᵀ for the block weight name, x [..., in]: the
-// float32 product of the graph's dequantization (GoMLX's ggml.Dequantize
-// for Q8_0 and Q4_0, golora's for the others). The dequantized matrix is a
-// constant of the step: StopGradient keeps autodiff from looking for the
-// gradient of the blocks' bit operations.
-//
-// GoMLX's fused GGML dense op (gobackend's FusedQuantizedDense, which reads
-// the blocks directly) is not used: in a LoRA step on SmolLM2-135M (2 × 128
-// tokens, Q8_0, the Go backend) it made the step 9.7 times slower than
-// this (49.5 against 5.1 s; BenchmarkGGUFStep with GOMLX_FUSION=true and
-// false), its kernel being made for a few rows of x, as in generation.
-func (m *Model) blockLinear(x *Node, name string, t gguf.Type) *Node {
-	w := m.weights[name].NodeValue(x.Graph())
-	return productIn(m.compute, x, []int{-1}, StopGradient(dequantizeGraph(w, t)), []int{1})
 }
 
 // dequantizeGraph dequantizes a block matrix w [rows, bytes per row]

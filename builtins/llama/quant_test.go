@@ -71,9 +71,9 @@ func TestDequantizeGraph(t *testing.T) {
 	}
 }
 
-// TestBlockLinear checks the products of block weights — GoMLX's GGML
-// dense layer for Q8_0 and Q4_0, golora's dequantization for the others —
-// and the gathering of rows against float32 products of the dequantized
+// TestBlockLinear checks the products of block weights — dequantized by
+// GoMLX's GGML layer for Q8_0 and Q4_0, by golora for the others — and the
+// gathering of rows against float32 products of the dequantized
 // values.
 func TestBlockLinear(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
@@ -99,7 +99,7 @@ func TestBlockLinear(t *testing.T) {
 		}
 		w, _ := gguf.Dequantize(bt, data, out*in)
 		exec, err := model.NewExec(m.backend, m.store, func(_ *model.Scope, x, ids *Node) []*Node {
-			return []*Node{m.blockLinear(x, name, bt), m.gatherRows(x.Graph(), name, ids)}
+			return []*Node{productIn(m.compute, x, []int{-1}, m.dense(x.Graph(), name), []int{1}), m.gatherRows(x.Graph(), name, ids)}
 		})
 		if err != nil {
 			t.Fatal(err)
