@@ -260,6 +260,16 @@ func (m *Model) Name() string {
 	return filepath.Base(m.Dir)
 }
 
+// GGUFFile returns the GGUF file the model was loaded from (Dir, or the one
+// GGUF file in folder Dir), or "" for a Hugging Face folder or a model made
+// in memory.
+func (m *Model) GGUFFile() string {
+	if file, ok, err := ggufPath(m.Dir); err == nil && ok {
+		return file
+	}
+	return ""
+}
+
 // ChatTemplate returns the model's chat template, the Jinja text of a GGUF
 // file's tokenizer.chat_template, or "" when it has none.
 func (m *Model) ChatTemplate() string { return m.chatTemplate }

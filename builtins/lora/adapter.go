@@ -34,8 +34,14 @@ type Adapter struct {
 	RSLoRA  bool
 	// Targets are the Hugging Face names of the modules adapted (q_proj, …).
 	Targets []string
-	// Base is the model folder the adapter was trained on.
+	// Base is the model folder (or GGUF file) the adapter was trained on.
 	Base string
+	// BaseName is that model's name (a GGUF file's general.name), "" when
+	// unknown (an adapter loaded from a folder).
+	BaseName string
+	// BaseFile is the GGUF file the adapter was trained on, "" for a
+	// Hugging Face folder.
+	BaseFile string
 
 	modules map[string]*module // by llama.Linear.Name()
 	order   []string           // module names in the model's order
@@ -60,6 +66,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 	}
 	a := &Adapter{
 		Name: name, Rank: rank, Alpha: alpha, Dropout: dropout, RSLoRA: rslora, Targets: targets, Base: m.Dir,
+		BaseName: m.Name(), BaseFile: m.GGUFFile(),
 		modules: map[string]*module{},
 		scope:   fmt.Sprintf("lora-%d", adapterCount.Add(1)),
 		heads:   [2]int{m.Config.NumHeads, m.Config.NumKVHeads},

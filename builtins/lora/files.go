@@ -1,11 +1,13 @@
 package lora
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/golora/golora/builtins/llama"
@@ -23,6 +25,7 @@ const (
 	logFile        = "training_log.json"
 	optimizerFile  = "optimizer.safetensors"
 	stateFile      = "trainer_state.json"
+	cardFile       = "README.md"
 )
 
 // peftConfig is adapter_config.json, with the keys PEFT's LoraConfig reads.
@@ -47,9 +50,12 @@ type peftConfig struct {
 }
 
 // Save writes the adapter into folder dir, as PEFT lays it out:
-// adapter_config.json and adapter_model.safetensors. Each file is written to
-// a temporary name and renamed, so that an adapter folder is never half
-// written.
+// adapter_config.json, adapter_model.safetensors and a model card,
+// README.md, that names the base (its folder, GGUF file and general.name)
+// and shows how to load the adapter in PEFT, llama.cpp and golora. A
+// README.md that golora did not write is left as it is. Each file is
+// written to a temporary name and renamed, so that an adapter folder is
+// never half written.
 func (a *Adapter) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("lora: %w", err)
@@ -89,11 +95,67 @@ func (a *Adapter) Save(dir string) error {
 	if strings.EqualFold(filepath.Ext(base), ".gguf") {
 		base = filepath.Dir(base)
 	}
-	return writeJSON(filepath.Join(dir, configFile), peftConfig{
+	if err := writeJSON(filepath.Join(dir, configFile), peftConfig{
 		PeftType: "LORA", TaskType: "CAUSAL_LM", R: a.Rank, LoraAlpha: a.Alpha, LoraDropout: a.Dropout,
 		TargetModules: a.Targets, Bias: "none", UseRSLoRA: a.RSLoRA, BaseModel: base,
 		InferenceMode: true, InitLoraWeights: true, RankPattern: map[string]any{}, AlphaPattern: map[string]any{},
-	})
+	}); err != nil {
+		return err
+	}
+	return a.writeCard(dir, base)
+}
+
+// cardMark is in the front matter of every model card golora writes, so
+// that Save replaces its own card and no other.
+const cardMark = "library_name: peft\ntags:\n- golora\n"
+
+// writeCard writes the adapter's model card, README.md, into dir unless a
+// README.md golora did not write is there. base is adapter_config.json's
+// base_model_name_or_path.
+func (a *Adapter) writeCard(dir, base string) error {
+	path := filepath.Join(dir, cardFile)
+	if old, err := os.ReadFile(path); err == nil && !strings.Contains(string(old), cardMark) {
+		return nil
+	}
+	name := cmp.Or(a.BaseName, filepath.Base(cmp.Or(a.BaseFile, base)))
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // The card's snippets run from anywhere.
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "---\nbase_model: %s\n%s- lora\n---\n\n", yamlString(base), cardMark)
+	fmt.Fprintf(&b, "# %s\n\nA LoRA adapter of %s, trained with golora: rank %d, alpha %g", a.Name, name, a.Rank, a.Alpha)
+	if a.RSLoRA {
+		b.WriteString(" (rsLoRA)")
+	}
+	fmt.Fprintf(&b, ", on %s.\n\n", strings.Join(a.Targets, ", "))
+	py := fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s)", pyString(base))
+	if a.BaseFile != "" {
+		fmt.Fprintf(&b, "The base is the GGUF file `%s` (general.name %q) in `%s`.\n\n", filepath.Base(a.BaseFile), a.BaseName, base)
+		py = fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s, gguf_file=%s)", pyString(base), pyString(filepath.Base(a.BaseFile)))
+	} else {
+		fmt.Fprintf(&b, "The base is the model folder `%s`.\n\n", base)
+	}
+	fmt.Fprintf(&b, "PEFT:\n\n```python\nfrom transformers import AutoModelForCausalLM\nfrom peft import PeftModel\n\n%s\nmodel = PeftModel.from_pretrained(base, %s)\n```\n\n", py, pyString(dir))
+	if a.BaseFile != "" {
+		fmt.Fprintf(&b, "llama.cpp, after `run.Adapter.SaveGGUF(\"adapter.gguf\")` in golora:\n\n```sh\nllama-cli -m %s --lora adapter.gguf\n```\n\n", shellWord(a.BaseFile))
+	}
+	fmt.Fprintf(&b, "golora:\n\n```go\nmodel, _ := llama.Load(%q)\nadapter, _ := lora.Load(model, %q)\nchat := model.WithAdapter(adapter)\n```\n", cmp.Or(a.BaseFile, base), dir)
+	return writeFile(path, []byte(b.String()))
+}
+
+// yamlString quotes s as a YAML double-quoted scalar: Go's escapes are
+// YAML's.
+func yamlString(s string) string { return strconv.Quote(s) }
+
+// pyString quotes s as a Python string literal: Go's escapes are Python's.
+func pyString(s string) string { return strconv.Quote(s) }
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Load reads an adapter folder — one golora saved, or one PEFT saved with

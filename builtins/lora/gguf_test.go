@@ -1,10 +1,12 @@
 package lora
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -134,33 +136,37 @@ func TestAdapterGGUFInLlamaCpp(t *testing.T) {
 }
 
 // TestMergedGGUFInLlamaCpp merges an adapter into SmolLM2-135M-Instruct,
-// saves the merged model as GGUF in F32, F16, Q8_0 and the base's own types
-// (Q4_1, and Q8_0 for the token embeddings), and has llama.cpp run each
-// file on 64 tokens.
+// saves the merged model as GGUF in F32, F16, Q8_0, the base's own types
+// ("base": Q4_1, and Q8_0 for the token embeddings, the changed matrices on
+// the base's grid) and the default "" (the base's types but where they
+// lose the change), and has llama.cpp run each file on 64 tokens.
 //
 // F32: llama.cpp's logits must be golora's merged model's within 1e-3, as
 // on the base: the merge, names, layout and row order are right.
 //
-// F16, Q8_0, Q4_1: two costs add up. The file rounds the merged weights
-// (golora on the file, read back with llama.Load, against golora's merged
-// model: the quantization's own cost); and llama.cpp's products round the
+// The others: two costs add up. The file rounds the merged weights (golora
+// on the file, read back with llama.Load, against golora's merged model:
+// the quantization's own cost); and llama.cpp's products round the
 // activations too (to F16, or to 8-bit blocks), compounded over 30 layers
 // (llama.cpp on the file against golora on the same file: its kernels'
 // cost). The kernels' cost is bounded by what llama.cpp costs on the
 // unmerged Q4_1 source file against golora on it, which the test also
-// measures: twice that for every type. The rounding's cost is bounded by
-// the measured figures, doubled; and golora on each file must be nearer
-// golora's merged model than its base (mean error under half the mean
-// distance), so that a file without the adapter fails.
+// measures: three times that at most, twice in the mean. The rounding's
+// cost is bounded by the measured figures, about doubled; and golora on
+// each file but "base" must be nearer golora's merged model than its base
+// (mean error under half the mean distance), so that a file without the
+// adapter fails.
 //
 // Measured (max |Δlogit|, mean), llama.cpp on the file against golora on
-// it: F16 0.18 (0.0074), Q8_0 1.8 (0.21); on the Q4_1 source, 1.4 (0.19).
-// Golora on the file against the merged model: F16 0.061 (0.0066), Q8_0
-// 0.84 (0.11). The base's own type, Q4_1, is not checked: requantizing
-// the merged weights to 4 bits moves every weight by up to half a step and
-// the logits by a mean 0.84, more than the adapter does (0.65), so a Q4_1
-// file of a merged model is a new quantization of it, not the base's plus
-// the adapter (issue #14, left open).
+// it: F16 0.18 (0.0074), Q8_0 1.8 (0.21), "" 1.2 (0.18), "base" 2.7
+// (0.26); on the Q4_1 source, 1.4 (0.19). Golora on the file against the
+// merged model: F16 0.061 (0.0066), Q8_0 0.84 (0.11), "" 0.96 (0.082; the
+// 120 changed matrices are Q8_0, the rest the source's Q4_1 bytes, and the
+// file is 1.12× the source's size, Q8_0's 1.47×), "base" 6.5 (0.70). The adapter moves the logits by a mean 0.65;
+// on the base's 4-bit grid the file keeps 6% of its change to the weights
+// and ends farther from the merged model than the base is: "base" is
+// checked for what llama.cpp makes of it, not for holding the adapter,
+// which is why "" widens the merged matrices.
 func TestMergedGGUFInLlamaCpp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 135M-parameter model and runs llama.cpp")
@@ -185,11 +191,13 @@ func TestMergedGGUFInLlamaCpp(t *testing.T) {
 		{typ: "f32"},
 		{typ: "f16", roundMax: 0.15, roundMean: 0.015},
 		{typ: "q8_0", roundMax: 4, roundMean: 0.45},
+		{typ: "", roundMax: 2, roundMean: 0.2},
+		{typ: "base", roundMax: 10, roundMean: 1},
 	}
 	runs := []testfiles.LlamaCppRun{{Model: path}}
 	for i := range kinds {
 		k := &kinds[i]
-		k.file = filepath.Join(dir, "merged-"+k.typ+".gguf")
+		k.file = filepath.Join(dir, "merged-"+cmp.Or(k.typ, "default")+".gguf")
 		if err := merged.SaveGGUF(k.file, k.typ); err != nil {
 			t.Fatal(err)
 		}
@@ -215,19 +223,27 @@ func TestMergedGGUFInLlamaCpp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if fi, err := os.Stat(k.file); err == nil {
+			if src, err := os.Stat(path); err == nil {
+				t.Logf("merged %q: %.1f MiB, %.2f× the source", k.typ, float64(fi.Size())/(1<<20), float64(fi.Size())/float64(src.Size()))
+			}
+		}
 		onFile := logitsOf(t, back, ids)
 		kw, km := diff(t, got, onFile)
 		rw, rm := diff(t, onFile, want)
 		_, fromBase := diff(t, onFile, plain)
-		t.Logf("merged %s: llama.cpp against golora on the file: %s; golora on the file against the merged model: %s (against the base: mean %.2g)", k.typ, fmtDiff(kw, km), fmtDiff(rw, rm), fromBase)
-		if kw > 2*kernelMax || km > 2*kernelMean {
-			t.Errorf("merged %s: llama.cpp's logits differ from golora's on the same file by up to %g (mean %g), more than twice what they do on the Q4_1 source", k.typ, kw, km)
+		t.Logf("merged %q: llama.cpp against golora on the file: %s; golora on the file against the merged model: %s (against the base: mean %.2g)", k.typ, fmtDiff(kw, km), fmtDiff(rw, rm), fromBase)
+		if kw > 3*kernelMax || km > 2*kernelMean {
+			t.Errorf("merged %q: llama.cpp's logits differ from golora's on the same file by up to %g (mean %g), more than three times (twice for the mean) what they do on the Q4_1 source", k.typ, kw, km)
 		}
 		if rw > k.roundMax || rm > k.roundMean {
-			t.Errorf("merged %s: the file's rounding moves golora's logits by up to %g (mean %g); want ≤ %g (mean ≤ %g)", k.typ, rw, rm, k.roundMax, k.roundMean)
+			t.Errorf("merged %q: the file's rounding moves golora's logits by up to %g (mean %g); want ≤ %g (mean ≤ %g)", k.typ, rw, rm, k.roundMax, k.roundMean)
+		}
+		if k.typ == "base" {
+			continue // Most of the change is lost on the base's grid: see above.
 		}
 		if rm > fromBase/2 {
-			t.Errorf("merged %s: the file's model is a mean %g from the merged model's logits and %g from the base's: the adapter is not in the file", k.typ, rm, fromBase)
+			t.Errorf("merged %q: the file's model is a mean %g from the merged model's logits and %g from the base's: the adapter is not in the file", k.typ, rm, fromBase)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/golora/golora/builtins/llama"
@@ -56,6 +58,30 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 		t.Errorf("base_model_name_or_path %q, want the GGUF file's folder %q", pc.BaseModel, filepath.Dir(abs))
 	}
 
+	// The model card names the base and shows how to load the adapter; its
+	// PEFT snippet, run as it is, loads it.
+	card, err := os.ReadFile(filepath.Join(run.Dir, cardFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"base_model: " + strconv.Quote(filepath.Dir(abs)), "library_name: peft", filepath.Base(path), strconv.Quote(model.Name()), "--lora adapter.gguf", "lora.Load(model, "} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("README.md lacks %q:\n%s", want, card)
+		}
+	}
+	if model.Name() == filepath.Base(path) {
+		t.Errorf("the model's name is its file's, %q: want the GGUF's general.name", model.Name())
+	}
+	snippet, ok := strings.CutPrefix(string(card)[strings.Index(string(card), "```python\n"):], "```python\n")
+	snippet, _, _ = strings.Cut(snippet, "```")
+	if !ok || !strings.Contains(snippet, "PeftModel.from_pretrained") {
+		t.Fatalf("README.md has no PEFT snippet:\n%s", card)
+	}
+	cmd := exec.Command(python, "-c", snippet+"\nprint(type(model).__name__, sorted(model.peft_config))\n")
+	if msg, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(msg), "PeftModelForCausalLM ['default']") {
+		t.Errorf("the card's PEFT snippet: %v\n%s\n%s", err, snippet, msg)
+	}
+
 	ids := probeIDs(model.Config.VocabSize, 64)
 	idsFile := filepath.Join(out, "ids.json")
 	data, _ := json.Marshal(map[string]any{"ids": ids})
@@ -63,7 +89,7 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	logitsFile := filepath.Join(out, "peft.logits")
-	cmd := exec.Command(python, "testdata/peft_gguf.py", run.Dir, filepath.Base(path), idsFile, logitsFile)
+	cmd = exec.Command(python, "testdata/peft_gguf.py", run.Dir, filepath.Base(path), idsFile, logitsFile)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("PEFT could not load golora's adapter of a GGUF model: %v\n%s", err, msg)
 	}
