@@ -43,6 +43,11 @@ type Example struct {
 	Mask []bool
 	// Truncated is how many tokens the cutoff dropped from the end.
 	Truncated int
+	// Segments, in a packed example (several examples in one row: lora's
+	// Config.Packing), numbers the example each token belongs to, from 1,
+	// in contiguous runs; attention never crosses them and positions
+	// restart at each. Nil for an example of one piece.
+	Segments []int
 }
 
 // Tokenize turns texts into examples, in order: token ids cut to the

@@ -19,18 +19,7 @@ import (
 func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 	base, e := testModel(t, "gqa")
 	target := Linear{Layer: 1, Module: "o_proj", In: 64, Out: 64}
-	rng := rand.New(rand.NewPCG(5, 6))
-	delta := make([]float32, target.Out*target.In)
-	for i := range delta {
-		delta[i] = float32(rng.NormFloat64() * 0.1)
-	}
-	adapted := base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
-		if l != target {
-			return y
-		}
-		d := Const(x.Graph(), tensors.FromFlatDataAndDimensions(delta, target.Out, target.In))
-		return Add(y, Product(x, []int{-1}, nil, d, []int{1}, nil))
-	}))
+	delta, adapted := deltaAdapter(base, target, 5)
 	changed, err := Load(filepath.Join("testdata", "models", "gqa"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,4 +80,21 @@ func keys(m map[string][]float32) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// deltaAdapter returns a random Δ [out, in] drawn from seed and base with an
+// adapter that adds x·Δᵀ to the output of module target.
+func deltaAdapter(base *Model, target Linear, seed uint64) ([]float32, *Model) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	delta := make([]float32, target.Out*target.In)
+	for i := range delta {
+		delta[i] = float32(rng.NormFloat64() * 0.1)
+	}
+	return delta, base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
+		if l != target {
+			return y
+		}
+		d := Const(x.Graph(), tensors.FromFlatDataAndDimensions(delta, target.Out, target.In))
+		return Add(y, Product(x, []int{-1}, nil, d, []int{1}, nil))
+	}))
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -46,10 +45,10 @@ func TestFlashAttentionMatchesScaled(t *testing.T) {
 	run := func(fused dtypes.DType) (res [4][]float32, took bool) {
 		exec, err := NewExec(backend, func(q, k, v, mask *Node) []*Node {
 			g := q.Graph()
-			positions := Iota(g, shapes.Make(dtypes.Int32, s), 0)
-			att := &selfAttention{bias: attentionBias(positions, positions, mask), fused: fused}
+			att := &selfAttention{fused: fused}
+			_, att.bias = segmentAttention(mask)
 			if fused != dtypes.InvalidDType {
-				att.seqLens = ConvertDType(ReduceSum(mask, -1), dtypes.Int32)
+				att.seqLens = realTokens(mask)
 				_, took = InternalFusedOpCaller(func() *Node { return flashAttention(c, q, k, v, att.seqLens, fused) },
 					func() *Node { return Reshape(q, b, s, c.NumHeads*c.HeadDim) }, true)
 			}

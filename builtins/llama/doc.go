@@ -40,6 +40,31 @@
 // pretraining (NewRandom makes a model to pretrain). Gradients runs one
 // forward and backward pass and returns the gradients.
 //
+// # Packed rows
+//
+// A row of a Batch may hold several examples, one after the other, to
+// waste no positions on padding: Batch.Mask then numbers each token's
+// example (segment) from 1, 0 marking padding, which goes after the last
+// example (1 1 1 2 2 3 3 3 0 0 is three examples and two pads). A token
+// attends only to the tokens of its own example up to itself, the rotary
+// positions restart at 0 at each example's first token, and an example's
+// last token is not scored on the next one's first: each example's logits,
+// loss and gradients are those it has alone in a row. Batch.Inputs checks
+// that every example is one contiguous run and that no value is negative,
+// and carries the numbers in the float32 mask tensor; LogitsGraph and
+// LossGraph derive from it, inside the graph, a [batch, seq, seq] matrix of
+// the pairs of tokens in the same example, which gives both the attention
+// mask and the positions (a query's position is the number of earlier
+// tokens of its example), on any backend. A mask of ones and zeros gives the
+// same logits, to the bit, as before segments existed (a row of one
+// example keeps the positions 0…seq−1 whatever its padding), and
+// generation, which runs one sequence, does not use a mask. One difference
+// for masks of ones and zeros: a label on a padding position is no longer a
+// target. The fused attention of XLA's CUDA plugin (see below) masks by
+// sequence length only and does not know segments: a model whose products
+// run in half precision there attends across the examples of a packed row,
+// so pack only where it does not (GOMLX_FUSION=false turns it off).
+//
 // # GoMLX v0.28.2 on the CPU
 //
 // Checked on GoMLX v0.28.2 with compute v0.1.2 and go-xla v0.4.1, on the

@@ -18,23 +18,30 @@ import (
 const maskedBias = -1e30
 
 // LogitsGraph builds the forward pass of LlamaForCausalLM: tokens [batch,
-// seq] (int32), mask [batch, seq] (float32, 1 for real tokens and 0 for
-// padding; nil when every token is real) → logits [batch, seq, vocab]
-// (float32). Positions count from 0 in every row, so padding goes on the
-// right. The model's adapter, if any, is applied to every linear module.
+// seq] (int32), mask [batch, seq] (float32, as Batch.Mask: 1 for real
+// tokens and 0 for padding, or each token's segment number in packed rows;
+// nil when every token is real) → logits [batch, seq, vocab] (float32).
+// Positions count from 0 in every row, and again at every segment of a
+// packed row, so padding goes on the right; a token attends only to its own
+// segment. The model's adapter, if any, is applied to every linear module.
 func (m *Model) LogitsGraph(ctx *model.Scope, tokens, mask *Node) *Node {
 	return m.head(m.selfHidden(ctx, tokens, mask))
 }
 
 // selfHidden runs the model over tokens [batch, seq] attending to
-// themselves, positions from 0, and returns the final hidden states [batch,
-// seq, hidden].
+// themselves, positions from 0 (per segment, see segmentAttention), and
+// returns the final hidden states [batch, seq, hidden].
 func (m *Model) selfHidden(ctx *model.Scope, tokens, mask *Node) *Node {
-	seq := tokens.Shape().Dimensions[1]
-	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, seq), 0)
-	att := &selfAttention{bias: attentionBias(positions, positions, mask), fused: m.fusedAttention(tokens.Graph())}
-	if mask != nil && att.fused != dtypes.InvalidDType {
-		att.seqLens = ConvertDType(ReduceSum(ConvertDType(mask, dtypes.Float32), -1), dtypes.Int32)
+	att := &selfAttention{fused: m.fusedAttention(tokens.Graph())}
+	var positions *Node
+	if mask == nil {
+		positions = Iota(tokens.Graph(), shapes.Make(dtypes.Int32, tokens.Shape().Dimensions[1]), 0)
+		att.bias = attentionBias(positions, positions)
+	} else {
+		positions, att.bias = segmentAttention(mask)
+		if att.fused != dtypes.InvalidDType {
+			att.seqLens = realTokens(mask)
+		}
 	}
 	return m.hidden(ctx, tokens, positions, att)
 }
@@ -106,7 +113,7 @@ func crossEntropySum(logits, targets, weights *Node) (sum, count *Node) {
 }
 
 // hidden runs the embedding, the layers and the final norm: tokens [batch,
-// seq] at positions [seq] → [batch, seq, hidden].
+// seq] at positions [seq] or [batch, seq] → [batch, seq, hidden].
 func (m *Model) hidden(ctx *model.Scope, tokens, positions *Node, att attention) *Node {
 	g := tokens.Graph()
 	c := m.Config
@@ -187,19 +194,14 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 	return Mul(normed, Reshape(w, shape...))
 }
 
-// attentionBias returns the additive attention mask [batch or 1, 1, seq, 1,
-// keys]: 0 where a query at queryPos [seq] may attend a key at keyPos [keys]
-// (the key is not later, and, when keyMask [batch, keys] is given, the key
-// is real) and maskedBias elsewhere.
-func attentionBias(queryPos, keyPos, keyMask *Node) *Node {
+// attentionBias returns the causal additive attention mask [1, 1, seq, 1,
+// keys]: 0 where a query at queryPos [seq] may attend a key at keyPos
+// [keys] (the key is not later) and maskedBias elsewhere. Masked batches
+// take theirs from segmentAttention.
+func attentionBias(queryPos, keyPos *Node) *Node {
 	g := queryPos.Graph()
 	s, k := queryPos.Shape().Dimensions[0], keyPos.Shape().Dimensions[0]
 	allowed := LessOrEqual(Reshape(keyPos, 1, 1, 1, 1, k), Reshape(queryPos, 1, 1, s, 1, 1))
-	if keyMask != nil {
-		b := keyMask.Shape().Dimensions[0]
-		real := GreaterThan(Reshape(ConvertDType(keyMask, dtypes.Float32), b, 1, 1, 1, k), ScalarZero(g, dtypes.Float32))
-		allowed = LogicalAnd(BroadcastToDims(allowed, b, 1, s, 1, k), BroadcastToDims(real, b, 1, s, 1, k))
-	}
 	return Where(allowed, ScalarZero(g, dtypes.Float32), Scalar(g, dtypes.Float32, maskedBias))
 }
 
@@ -215,7 +217,8 @@ type selfAttention struct {
 	bias *Node
 	// fused is the dtype in which to try the backend's fused attention
 	// (flashAttention), or dtypes.InvalidDType not to; seqLens [batch]
-	// (int32) counts each row's real tokens, nil when all are real.
+	// (int32) counts each row's real tokens (realTokens), nil when all are
+	// real.
 	fused   dtypes.DType
 	seqLens *Node
 	// keep asks attend to record each layer's keys and values, to fill a cache.
@@ -247,6 +250,9 @@ func (a *selfAttention) attend(c Config, layer int, q, k, v *Node) *Node {
 // precision is emulated in float32. That is XLA's CUDA plugin, whose fused
 // attention is cuDNN's flash attention; XLA's CPU plugin has the op's name
 // but not the kernel, and InternalFusedOpCaller falls back to scaledAttention.
+// The fused op masks padding by sequence lengths and knows nothing of
+// segments: there, the tokens of a packed row attend across its segments
+// (see "Packed rows" in the package documentation).
 func (m *Model) fusedAttention(g *Graph) dtypes.DType {
 	if !m.compute.IsHalfPrecision() || isGoBackend(g) || !g.Backend().Capabilities().Operations[compute.OpTypeFusedScaledDotProductAttention] {
 		return dtypes.InvalidDType

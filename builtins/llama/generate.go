@@ -156,7 +156,7 @@ func (m *Model) prefillGraph(ctx *model.Scope, tokens, last *Node, capacity int)
 	c := m.Config
 	seq := tokens.Shape().Dimensions[1]
 	positions := Iota(g, shapes.Make(dtypes.Int32, seq), 0)
-	att := &selfAttention{bias: attentionBias(positions, positions, nil), keep: true}
+	att := &selfAttention{bias: attentionBias(positions, positions), keep: true}
 	h := Reshape(m.hidden(ctx, tokens, positions, att), seq, c.HiddenSize)
 	h = Gather(h, Reshape(last, 1, 1)) // [1, hidden]
 	outputs := []*Node{m.headOfOne(h)}
@@ -180,7 +180,7 @@ func (m *Model) decodeGraph(ctx *model.Scope, inputs []*Node) []*Node {
 	capacity := caches[0].Shape().Dimensions[1]
 	positions := Reshape(pos, 1)
 	keyPos := Iota(g, shapes.Make(dtypes.Int32, capacity), 0)
-	att := &cachedAttention{position: pos, caches: slices.Clone(caches), bias: attentionBias(positions, keyPos, nil)}
+	att := &cachedAttention{position: pos, caches: slices.Clone(caches), bias: attentionBias(positions, keyPos)}
 	h := m.hidden(ctx, token, positions, att)
 	return append([]*Node{m.headOfOne(h)}, att.caches...)
 }

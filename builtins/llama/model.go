@@ -49,6 +49,7 @@ type Model struct {
 	checkpoint    bool                   // Recompute each layer in the backward pass.
 	compute       dtypes.DType           // The frozen products' dtype; see SetComputeDType.
 	execs         map[string]*model.Exec // Compiled entry points, built on first use.
+	gradientNames []string               // The variables Gradients differentiates, in its graphs' order.
 	compiled      cmem.Compilations      // Runs the execs; see package cmem.
 }
 

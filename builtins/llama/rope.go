@@ -45,20 +45,26 @@ func invFrequencies(c Config) []float32 {
 }
 
 // rope holds cos and sin of the rotary angles for a run of positions,
-// shaped [1, seq, 1, 1, d/2] to broadcast over [batch, seq, heads, 2, d/2].
+// shaped [1 or batch, seq, 1, 1, d/2] to broadcast over [batch, seq, heads,
+// 2, d/2].
 type rope struct {
 	cos, sin *Node
 	rotate   *Node // The signed swap of the two halves, see apply.
 }
 
-// newRope computes the rotary tables for positions, an int32 node [seq].
+// newRope computes the rotary tables for positions, an int32 node [seq]
+// shared by every row or [batch, seq] (the positions of packed rows).
 func newRope(c Config, positions *Node) rope {
 	g := positions.Graph()
-	seq := positions.Shape().Dimensions[0]
+	dims := positions.Shape().Dimensions
+	rows, seq := 1, dims[len(dims)-1]
+	if len(dims) == 2 {
+		rows = dims[0]
+	}
 	half := c.HeadDim / 2
 	inv := Const(g, invFrequencies(c))
-	angles := Mul(Reshape(ConvertDType(positions, dtypes.Float32), seq, 1), Reshape(inv, 1, half))
-	angles = Reshape(angles, 1, seq, 1, 1, half)
+	angles := Mul(Reshape(ConvertDType(positions, dtypes.Float32), rows, seq, 1), Reshape(inv, 1, 1, half))
+	angles = Reshape(angles, rows, seq, 1, 1, half)
 	// rotate_half(x) = (−x₂, x₁) for the halves x₁, x₂ of the last axis: a
 	// constant signed permutation, applied as a broadcast product with
 	// [[0, −1], [1, 0]] over the axis of size 2 that separates the halves.

@@ -21,7 +21,13 @@ type Batch struct {
 	// (any valid id) goes on the right.
 	Tokens [][]int
 	// Mask is the attention mask: 1 for real tokens, 0 for padding. Nil
-	// means every token is real.
+	// means every token is real. A row may also pack several examples: a
+	// value k ≥ 1 is then the number of the example (segment) the token
+	// belongs to, each segment one contiguous run (1 1 1 2 2 3 3 0 0 holds
+	// three examples and two pads), and padding only after the last
+	// segment. A token attends only to the tokens of its own segment up to
+	// itself, positions restart at 0 at each segment's first token, and an
+	// example's last token is not scored on the next example's first.
 	Mask [][]int
 	// Labels gives, for each position, the token the model should have
 	// predicted there from the positions before it (usually the token
@@ -40,7 +46,8 @@ type Inputs struct {
 
 // Inputs validates b and converts it: the label at position t+1 becomes the
 // target of position t, with weight 1 unless it is IgnoreLabel; the last
-// position and ignored labels get weight 0.
+// position, ignored labels, padding and the first token of another segment
+// than t's get weight 0. The mask tensor holds the segment numbers.
 func (b Batch) Inputs(vocab int) (Inputs, error) {
 	rows := len(b.Tokens)
 	if rows == 0 || len(b.Tokens[0]) == 0 {
@@ -58,17 +65,25 @@ func (b Batch) Inputs(vocab int) (Inputs, error) {
 		if len(row) != seq || b.Mask != nil && len(b.Mask[r]) != seq || b.Labels != nil && len(b.Labels[r]) != seq {
 			return Inputs{}, fmt.Errorf("llama: batch row %d: tokens, mask and labels must all have length %d", r, seq)
 		}
+		if b.Mask != nil {
+			if err := checkSegments(r, b.Mask[r]); err != nil {
+				return Inputs{}, err
+			}
+		}
 		for t, id := range row {
 			if id < 0 || id >= vocab {
 				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: token %d is outside the vocabulary of %d", r, t, id, vocab)
 			}
 			tokens[r*seq+t] = int32(id)
 			mask[r*seq+t] = 1
-			if b.Mask != nil && b.Mask[r][t] == 0 {
-				mask[r*seq+t] = 0
+			if b.Mask != nil {
+				mask[r*seq+t] = float32(b.Mask[r][t])
 			}
 			if b.Labels == nil || t+1 == seq {
 				continue
+			}
+			if b.Mask != nil && (b.Mask[r][t+1] == 0 || b.Mask[r][t] != 0 && b.Mask[r][t] != b.Mask[r][t+1]) {
+				continue // Padding, or the next example's first token.
 			}
 			label := b.Labels[r][t+1]
 			switch {
@@ -88,6 +103,36 @@ func (b Batch) Inputs(vocab int) (Inputs, error) {
 		Weights: tensors.FromFlatDataAndDimensions(weights, rows, seq),
 		Rows:    rows, Seq: seq,
 	}, nil
+}
+
+// maxSegment is the largest segment number a mask may hold: the float32
+// mask tensor holds every integer up to it exactly.
+const maxSegment = 1 << 24
+
+// checkSegments validates row r of a mask (see Batch.Mask): no negative
+// value, each segment one contiguous run, and, in a row of several
+// segments, padding only after the last one.
+func checkSegments(r int, mask []int) error {
+	seen := map[int]bool{}
+	current, firstPad, lastReal := 0, -1, -1
+	for t, k := range mask {
+		switch {
+		case k < 0 || k > maxSegment:
+			return fmt.Errorf("llama: batch row %d, position %d: mask value %d is neither padding (0) nor a segment number (1 to %d)", r, t, k, maxSegment)
+		case k == 0:
+			if firstPad < 0 {
+				firstPad = t
+			}
+			continue
+		case k != current && seen[k]:
+			return fmt.Errorf("llama: batch row %d, position %d: segment %d resumes after segment %d began; each packed example must be one contiguous run", r, t, k, current)
+		}
+		seen[k], current, lastReal = true, k, t
+	}
+	if len(seen) > 1 && firstPad >= 0 && firstPad < lastReal {
+		return fmt.Errorf("llama: batch row %d, position %d: padding before the row's last segment; in a row of several examples, padding goes after the last one", r, firstPad)
+	}
+	return nil
 }
 
 // Output is the result of Forward.
@@ -152,18 +197,22 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if err != nil {
 		return 0, nil, err
 	}
-	var names []string
+	// The graph function runs once per shape, from whichever call first
+	// meets it: it leaves the names of the gradients it makes on the model.
 	exec, err := execFor(m, "gradients", func(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
 		loss := m.LossGraph(ctx, inputs[0], inputs[1], inputs[2], inputs[3])
 		g := loss.Graph()
 		var wrt []*graph.Node
-		names = names[:0]
+		var names []string
 		for v := range ctx.IterVariables() {
 			if v.Trainable && v.InUseByGraph(g) {
 				wrt = append(wrt, v.NodeValue(g))
 				names = append(names, m.variableName(v))
 			}
 		}
+		m.mu.Lock()
+		m.gradientNames = names
+		m.mu.Unlock()
 		return append([]*graph.Node{loss}, graph.Gradient(loss, wrt...)...)
 	})
 	if err != nil {
@@ -173,6 +222,9 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if err != nil {
 		return 0, nil, fmt.Errorf("llama: gradients: %w", err)
 	}
+	m.mu.Lock()
+	names := m.gradientNames
+	m.mu.Unlock()
 	grads = map[string][]float32{}
 	for i, name := range names {
 		grads[name] = tensors.MustCopyFlatData[float32](res[i+1])

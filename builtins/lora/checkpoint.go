@@ -384,7 +384,7 @@ func resumeDiff(then, now Config) []string {
 	a, b := reflect.ValueOf(then), reflect.ValueOf(now)
 	for i := range a.NumField() {
 		name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("json"), ",")
-		if name == "-" || resumable[name] {
+		if name == "-" || resumable[name] || !a.Type().Field(i).IsExported() {
 			continue
 		}
 		if x, y := a.Field(i).Interface(), b.Field(i).Interface(); !reflect.DeepEqual(x, y) {

@@ -93,6 +93,23 @@ type Config struct {
 	// each example with EOS.
 	NoBOS  bool `json:"no_bos,omitempty"`
 	AddEOS bool `json:"add_eos_token"`
+	// Overflow says what becomes of an example longer than CutoffLen:
+	// "truncate" (the default, also "") cuts it at CutoffLen and trains on the
+	// trained tokens that fit; "drop" leaves it out, and the run's summary
+	// lists the rows dropped. Either way an example with no trained token
+	// left is never trained on: with "truncate" Train refuses it, naming
+	// the rows.
+	Overflow string `json:"overflow,omitempty"`
+	// LastTurnOnly trains a conversation (FromChat) on its last assistant
+	// turn only, as TRL and LLaMA-Factory's mask_history do; by default
+	// every assistant turn is trained.
+	LastTurnOnly bool `json:"last_turn_only,omitempty"`
+	// Packing packs several examples into each row of CutoffLen tokens
+	// (first-fit decreasing, once before the first step), with attention
+	// that never crosses examples and positions restarting at each, so that
+	// a batch holds far fewer padding tokens: each example's loss is what it
+	// is unpacked. Steps then count packed rows.
+	Packing bool `json:"packing,omitempty"`
 	// Seed fixes the adapter's initialisation, the shuffling and dropout.
 	Seed int64 `json:"seed"`
 
@@ -111,6 +128,9 @@ type Config struct {
 	Resume bool `json:"-"`
 	// PlotEvery redraws the live loss plot every N steps (10).
 	PlotEvery int `json:"-"`
+
+	// limit, when set, makes a Source of its first rows only (Preview).
+	limit int
 }
 
 // Defaults.
@@ -129,6 +149,7 @@ const (
 	DefaultMaxGradNorm  = 1.0
 	DefaultOutputDir    = "loras"
 	DefaultPlotEvery    = 10
+	DefaultOverflow     = "truncate" // Config.Overflow "" means it.
 )
 
 // DefaultTargets are the modules that get an adapter by default.
@@ -195,6 +216,11 @@ func (c Config) withDefaults() (Config, error) {
 		c.OutputDir = DefaultOutputDir
 	}
 	def(&c.PlotEvery, DefaultPlotEvery)
+	// Overflow stays "" for the default, as runs before it had it: Resume
+	// compares a checkpoint's parameters with the run's.
+	if c.Overflow != "" && c.Overflow != DefaultOverflow && c.Overflow != "drop" {
+		return c, fmt.Errorf("lora: Overflow %q: want \"truncate\" (cut an example at CutoffLen) or \"drop\" (leave it out)", c.Overflow)
+	}
 	if len(c.Targets) == 0 {
 		c.Targets = DefaultTargets
 	}

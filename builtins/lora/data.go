@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/golora/golora/builtins/data"
 	"github.com/golora/golora/builtins/formats"
@@ -25,9 +26,42 @@ type Example = formats.Example
 // step 900.
 type Source struct {
 	kind  string
-	make  func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error)
+	make  func(ctx context.Context, model *llama.Model, cfg Config) (made, error)
 	about func(cfg Config) any // what training_prompt.json records
 	eval  *Source
+}
+
+// made is what a Source makes: its examples and, for each, how a message
+// names it ("row 3 (line 4)"; nil: "example 3"), and notes for the plan.
+type made struct {
+	examples []Example
+	names    []string
+	notes    []string
+}
+
+// name returns how messages name example i.
+func (m made) name(i int) string {
+	if m.names != nil {
+		return m.names[i]
+	}
+	return fmt.Sprintf("example %d", i)
+}
+
+// rowNames names n examples made of a dataset's rows, one each.
+func rowNames(ds *data.Dataset, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = rowName(ds, i)
+	}
+	return names
+}
+
+// rowName names row i of ds as messages do: "row 3 (line 4)".
+func rowName(ds *data.Dataset, i int) string {
+	if line := ds.Line(i); line > 0 {
+		return fmt.Sprintf("row %d (line %d)", i, line)
+	}
+	return fmt.Sprintf("row %d", i)
 }
 
 // WithEval returns a copy of s that evaluates on eval: every EvalEvery steps
@@ -46,15 +80,19 @@ func (s *Source) WithEval(eval *Source) *Source {
 func FromFormat(ds *data.Dataset, f *formats.Format) *Source {
 	return &Source{
 		kind: "format",
-		make: func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
+		make: func(ctx context.Context, model *llama.Model, cfg Config) (made, error) {
 			if ds == nil || f == nil {
-				return nil, errors.New("lora: FromFormat needs a dataset (data.Load) and a format (formats.Load)")
+				return made{}, errors.New("lora: FromFormat needs a dataset (data.Load) and a format (formats.Load)")
+			}
+			if cfg.limit > 0 {
+				ds = ds.Head(cfg.limit)
 			}
 			texts, err := f.Apply(ds)
 			if err != nil {
-				return nil, err
+				return made{}, err
 			}
-			return tokenize(ctx, texts, tok, cfg)
+			examples, err := tokenize(ctx, texts, model.Tokenizer(), cfg)
+			return made{examples: examples, names: rowNames(ds, len(examples))}, err
 		},
 		about: func(cfg Config) any {
 			var format any
@@ -75,8 +113,17 @@ func FromFormat(ds *data.Dataset, f *formats.Format) *Source {
 func FromRawText(chunks rawtext.Chunks) *Source {
 	return &Source{
 		kind: "rawtext",
-		make: func(_ context.Context, _ *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
-			return fromExamples(chunks.Examples(), cfg)
+		make: func(_ context.Context, _ *llama.Model, cfg Config) (made, error) {
+			chunks := chunks
+			if cfg.limit > 0 {
+				chunks = chunks[:min(cfg.limit, len(chunks))]
+			}
+			examples, err := fromExamples(chunks.Examples(), cfg)
+			names := make([]string, len(chunks))
+			for i, c := range chunks {
+				names[i] = fmt.Sprintf("chunk %d (%s)", i, c.File)
+			}
+			return made{examples: examples, names: names}, err
 		},
 		about: func(Config) any {
 			files := map[string]bool{}
@@ -93,8 +140,13 @@ func FromRawText(chunks rawtext.Chunks) *Source {
 func FromTexts(texts []string) *Source {
 	return &Source{
 		kind: "texts",
-		make: func(ctx context.Context, tok *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
-			return tokenize(ctx, texts, tok, cfg)
+		make: func(ctx context.Context, model *llama.Model, cfg Config) (made, error) {
+			texts := texts
+			if cfg.limit > 0 {
+				texts = texts[:min(cfg.limit, len(texts))]
+			}
+			examples, err := tokenize(ctx, texts, model.Tokenizer(), cfg)
+			return made{examples: examples}, err
 		},
 		about: func(cfg Config) any {
 			return map[string]any{"source": "texts", "texts": len(texts), "train_only_after": cfg.TrainOnlyAfter}
@@ -106,8 +158,13 @@ func FromTexts(texts []string) *Source {
 func FromExamples(examples []Example) *Source {
 	return &Source{
 		kind: "examples",
-		make: func(_ context.Context, _ *tokenizer.Tokenizer, cfg Config) ([]Example, error) {
-			return fromExamples(examples, cfg)
+		make: func(_ context.Context, _ *llama.Model, cfg Config) (made, error) {
+			examples := examples
+			if cfg.limit > 0 {
+				examples = examples[:min(cfg.limit, len(examples))]
+			}
+			out, err := fromExamples(examples, cfg)
+			return made{examples: out}, err
 		},
 		about: func(Config) any { return map[string]any{"source": "examples", "examples": len(examples)} },
 	}
@@ -144,11 +201,11 @@ func fromExamples(examples []Example, cfg Config) ([]Example, error) {
 		case len(mask) != len(e.IDs):
 			return nil, fmt.Errorf("lora: example %d has %d ids and a mask of %d", i, len(e.IDs), len(mask))
 		}
-		ids := e.IDs
+		ids, cut := e.IDs, e.Truncated
 		if len(ids) > cfg.CutoffLen {
-			ids, mask = ids[:cfg.CutoffLen], mask[:cfg.CutoffLen]
+			ids, mask, cut = ids[:cfg.CutoffLen], mask[:cfg.CutoffLen], cut+len(ids)-cfg.CutoffLen
 		}
-		out[i] = Example{IDs: append([]int(nil), ids...), Mask: append([]bool(nil), mask...)}
+		out[i] = Example{IDs: append([]int(nil), ids...), Mask: append([]bool(nil), mask...), Truncated: cut}
 	}
 	return out, nil
 }
@@ -201,6 +258,9 @@ func batch(examples []Example, rows, cutoff, pad, vocab int) (llama.Inputs, int,
 		for t, id := range e.IDs {
 			b.Tokens[r][t] = id
 			b.Mask[r][t] = 1
+			if e.Segments != nil {
+				b.Mask[r][t] = e.Segments[t]
+			}
 			if e.Mask[t] {
 				b.Labels[r][t] = id
 			}
@@ -209,4 +269,50 @@ func batch(examples []Example, rows, cutoff, pad, vocab int) (llama.Inputs, int,
 	}
 	in, err := b.Inputs(vocab)
 	return in, tokens, err
+}
+
+// pack packs examples into rows of at most cutoff tokens, as Config.Packing
+// asks: the longest first, each into the first row with room for it
+// (first-fit decreasing), so that rows are full and their number small;
+// ties keep the examples' order, so that a run packs the same way each
+// time. Each row's Segments number its examples from 1.
+func pack(examples []Example, cutoff int) []Example {
+	idx := make([]int, len(examples))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return len(examples[idx[a]].IDs) > len(examples[idx[b]].IDs) })
+	var rows []Example
+	for _, i := range idx {
+		e := examples[i]
+		r := 0
+		for r < len(rows) && len(rows[r].IDs)+len(e.IDs) > cutoff {
+			r++
+		}
+		if r == len(rows) {
+			rows = append(rows, Example{})
+		}
+		row := &rows[r]
+		seg := 1
+		if n := len(row.Segments); n > 0 {
+			seg = row.Segments[n-1] + 1
+		}
+		row.IDs = append(row.IDs, e.IDs...)
+		row.Mask = append(row.Mask, e.Mask...)
+		for range e.IDs {
+			row.Segments = append(row.Segments, seg)
+		}
+	}
+	return rows
+}
+
+// countTrue counts the true values of mask.
+func countTrue(mask []bool) int {
+	n := 0
+	for _, m := range mask {
+		if m {
+			n++
+		}
+	}
+	return n
 }

@@ -30,6 +30,28 @@
 // that a resumed run draws the same. Against PyTorch and PEFT
 // (testdata/peft_reference.py) five steps agree within 1e-4.
 //
+// # What is trained
+//
+// Preview(src, model, n, cfg) shows the first examples of a Source as
+// Train makes them: their tokens, the trained ones (the loss's targets)
+// apart from the others, special tokens as the vocabulary writes them, the
+// count against CutoffLen and where it cuts. Overflow says what becomes of
+// an example longer than CutoffLen: "truncate" (the default) cuts it,
+// "drop" leaves it out and the plan's notes name it. Before the first step
+// Train refuses, naming the rows, an example with no trained token left
+// (an answer past the cutoff, a TrainOnlyAfter string that is not there).
+//
+// Packing puts several examples in each row of CutoffLen tokens (first-fit
+// decreasing, once, before the first step): attention never crosses
+// examples and positions restart at each (package llama's packed rows), so
+// an example's loss is its unpacked loss (TestPackingKeepsTheLoss agrees
+// within 1e-6) while the padding a batch computes shrinks. On the
+// quickstart's data (64 rows, CutoffLen 128, batches of 8) it trains 1.16
+// times the scored tokens per second (go test -bench Packing: 7 steps
+// against 8). cuDNN's fused attention (XLA CUDA, half-precision products)
+// cannot keep packed examples apart: Train refuses Packing there unless
+// GOMLX_FUSION=false.
+//
 // # Files
 //
 // OutputDir/Name holds PEFT's adapter_config.json and

@@ -60,15 +60,14 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 	if src == nil {
 		return nil, errors.New("lora: no training data: pass lora.FromFormat(ds, f), lora.FromRawText(chunks) or lora.FromTexts(texts)")
 	}
-	tok := model.Tokenizer()
 	p := &plan{accumulation: cfg.Batch / cfg.MicroBatch}
-	var err error
-	if p.examples, err = src.make(ctx, tok, cfg); err != nil {
+	m, err := src.make(ctx, model, cfg)
+	if err != nil {
 		return nil, whyNoTokenizer(err, model)
 	}
-	var skipped int
-	if p.examples, skipped = dropUnscored(p.examples); skipped > 0 {
-		p.notes = append(p.notes, fmt.Sprintf("%d examples have no trained token within the cutoff of %d (the prompt fills it): left out", skipped, cfg.CutoffLen))
+	p.notes = append(p.notes, m.notes...)
+	if p.examples, err = fitCutoff(m, cfg, &p.notes); err != nil {
+		return nil, err
 	}
 	if len(p.examples) == 0 {
 		return nil, errors.New("lora: the training data has no examples with a token to train on")
@@ -76,11 +75,23 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 	if err := checkVocab(p.examples, model.Config.VocabSize); err != nil {
 		return nil, err
 	}
+	if cfg.Packing {
+		// cuDNN's fused attention (XLA CUDA, half-precision products) masks
+		// by sequence length only: packed examples would see each other.
+		b := model.Backend()
+		if model.ComputeDType().IsHalfPrecision() && b != nil && strings.Contains(strings.ToLower(b.Name()+" "+b.String()), "cuda") && os.Getenv("GOMLX_FUSION") != "false" {
+			return nil, fmt.Errorf("lora: Packing with %s products on %s: cuDNN's fused attention keeps padding out but not the packed examples apart; set GOMLX_FUSION=false before starting the kernel, train with model.SetComputeDType(dtypes.Float32), or turn Packing off", model.ComputeDType(), b.Name())
+		}
+		n := len(p.examples)
+		p.examples = pack(p.examples, cfg.CutoffLen)
+		p.notes = append(p.notes, fmt.Sprintf("Packing: %d examples in %d rows of up to %d tokens", n, len(p.examples), cfg.CutoffLen))
+	}
 	if src.eval != nil {
-		if p.evalExamples, err = src.eval.make(ctx, tok, cfg); err != nil {
+		m, err := src.eval.make(ctx, model, cfg)
+		if err != nil {
 			return nil, fmt.Errorf("lora: eval data: %w", whyNoTokenizer(err, model))
 		}
-		p.evalExamples, _ = dropUnscored(p.evalExamples)
+		p.evalExamples, _ = dropUnscored(m.examples)
 		if err := checkVocab(p.evalExamples, model.Config.VocabSize); err != nil {
 			return nil, fmt.Errorf("lora: eval data: %w", err)
 		}
@@ -109,6 +120,48 @@ func whyNoTokenizer(err error, model *llama.Model) error {
 		why = e.Error()
 	}
 	return fmt.Errorf("%w (%s): fix the model folder's tokenizer.json or tokenizer.model, or load one with tokenizer.Load and call model.SetTokenizer", err, why)
+}
+
+// fitCutoff applies cfg.Overflow to the examples a Source made: with
+// "drop" those longer than CutoffLen are left out, named in a note. An
+// example with no trained token left is an error that names the examples
+// (the first five) and the ways out.
+func fitCutoff(m made, cfg Config, notes *[]string) ([]Example, error) {
+	examples := m.examples
+	var dropped, unscored []string
+	kept := make([]Example, 0, len(examples))
+	for i, e := range examples {
+		switch {
+		case cfg.Overflow == "drop" && e.Truncated > 0:
+			dropped = append(dropped, m.name(i))
+		case !scored(e):
+			unscored = append(unscored, m.name(i))
+		default:
+			kept = append(kept, e)
+		}
+	}
+	if len(dropped) > 0 {
+		*notes = append(*notes, fmt.Sprintf("Overflow \"drop\": %d of %d examples are longer than CutoffLen %d and left out: %s", len(dropped), len(examples), cfg.CutoffLen, listSome(dropped, 5)))
+	}
+	if len(unscored) > 0 {
+		why := "within CutoffLen %d: raise CutoffLen, set Overflow: \"drop\" to leave such rows out, or check what the mask trains (TrainOnlyAfter, the chat template; lora.Preview shows it)"
+		if cfg.Overflow == "drop" {
+			why = "although they fit in CutoffLen %d: check what the mask trains (TrainOnlyAfter, the chat template; lora.Preview shows it)"
+		}
+		return nil, fmt.Errorf("lora: %d of %d examples have no trained token "+why+": %s", len(unscored), len(examples), cfg.CutoffLen, listSome(unscored, 5))
+	}
+	return kept, nil
+}
+
+// scored reports whether e has a token the loss trains on.
+func scored(e Example) bool { return slices.Contains(e.Mask, true) }
+
+// listSome joins the first n names, and says how many more there are.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
 
 // dropUnscored leaves out the examples with no token to train on.
