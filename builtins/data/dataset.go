@@ -10,9 +10,11 @@ import (
 // made: Head and Split return new datasets that share its text.
 type Dataset struct {
 	name    string
-	text    []byte   // the JSON text that the rows are cut from
-	rows    []span   // where each row is in text
-	columns []string // the keys of all rows, in the order first seen
+	text    []byte    // the JSON text that the rows are cut from
+	rows    []span    // where each row is in text
+	columns []string  // the keys of all rows, in the order first seen
+	chat    *chatForm // how the rows hold conversations; nil if they do not
+	chatRow int       // the first row that holds a conversation in that form
 }
 
 // A span is where a row's JSON object is in the dataset's text, and the
@@ -39,6 +41,7 @@ func newDataset(name string, text []byte, rows []span) *Dataset {
 			}
 		})
 	}
+	ds.detectChat()
 	return ds
 }
 

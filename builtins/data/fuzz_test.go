@@ -103,3 +103,62 @@ func keysInOrder(t *testing.T, raw []byte) []string {
 	}
 	return keys
 }
+
+// FuzzConversation: reading conversations never panics; its errors name
+// the row and its line; what it reads is in OpenAI form, with every
+// object's keys listed under KeyOrder.
+func FuzzConversation(f *testing.F) {
+	for _, s := range []string{
+		toolRow,
+		`{"conversations": [{"from": "human", "value": "hi", "x": null}, {"from": "gpt", "value": "yo"}]}`,
+		"{\"messages\": []}\n{\"conversations\": [1]}\n{\"text\": 2}",
+		`[{"messages": [{"role": "system", "content": [{"type": "text", "text": "a"}]}, {"role": "system"}]}]`,
+		`{"messages": [{"role": "assistant", "content": null, "tool_calls": [{"\u0000order": 1}]}]}`,
+	} {
+		f.Add(s)
+	}
+	roles := []string{"system", "user", "assistant", "tool"}
+	at := regexp.MustCompile(`^data: dataset row \d+ \(line \d+\)( turn \d+)?: `)
+	f.Fuzz(func(t *testing.T, text string) {
+		ds, err := Parse(text)
+		if err != nil {
+			return
+		}
+		var first error
+		for i := range ds.Len() {
+			turns, err := ds.Conversation(i)
+			if err != nil {
+				if first == nil {
+					first = err
+				}
+				if ds.ChatFormat() != "" && !at.MatchString(err.Error()) {
+					t.Fatalf("Parse(%q).Conversation(%d): error names no position: %v", text, i, err)
+				}
+				continue
+			}
+			if ds.ChatFormat() == "" {
+				t.Fatalf("Parse(%q): a plain dataset's row %d read as a conversation", text, i)
+			}
+			for k, turn := range turns {
+				if role, _ := turn["role"].(string); !slices.Contains(roles, role) {
+					t.Fatalf("Parse(%q) row %d turn %d: role %v", text, i, k, turn["role"])
+				}
+				if _, ok := turn["content"].(string); !ok {
+					t.Fatalf("Parse(%q) row %d turn %d: content %v", text, i, k, turn["content"])
+				}
+				for key, v := range turn {
+					if v == nil {
+						t.Fatalf("Parse(%q) row %d turn %d: %q is nil", text, i, k, key)
+					}
+				}
+				var b bytes.Buffer
+				encodeOrdered(t, &b, turn)
+			}
+			CheckTrainable(turns)
+		}
+		all, err := ds.Conversations()
+		if (err == nil) != (first == nil) || err != nil && err.Error() != first.Error() || err == nil && len(all) != ds.Len() {
+			t.Fatalf("Parse(%q).Conversations() = %d, %v; the first row's error is %v", text, len(all), err, first)
+		}
+	})
+}

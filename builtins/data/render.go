@@ -15,9 +15,11 @@ const previewRows = 10
 // previewChars is how many characters of a value a preview cell shows.
 const previewChars = 120
 
-// String returns a one-line summary: source, row count and columns.
+// String returns a one-line summary: source, row count and columns. The
+// rows of a conversation dataset are counted as conversations, with their
+// form: "128 conversations (OpenAI messages)".
 func (ds *Dataset) String() string {
-	return fmt.Sprintf("%s: %s, columns %s", ds.title(), rowCount(len(ds.rows)), strings.Join(ds.columns, ", "))
+	return fmt.Sprintf("%s: %s, columns %s", ds.title(), ds.count(), strings.Join(ds.columns, ", "))
 }
 
 // Render shows the first rows as a table under a caption with the source,
@@ -35,7 +37,7 @@ func (ds *Dataset) Render() display.Bundle {
 		}
 		rows[i] = cells
 	}
-	caption := fmt.Sprintf("%s: %s × %d columns", ds.title(), rowCount(len(ds.rows)), len(ds.columns))
+	caption := fmt.Sprintf("%s: %s × %d columns", ds.title(), ds.count(), len(ds.columns))
 	if n < len(ds.rows) {
 		caption += fmt.Sprintf(" (first %d shown)", n)
 	}
@@ -48,6 +50,19 @@ func (ds *Dataset) title() string {
 		return "dataset"
 	}
 	return "dataset " + ds.name
+}
+
+// count says how many rows the dataset has: "1 row", "n rows", or for a
+// conversation dataset "n conversations (form)".
+func (ds *Dataset) count() string {
+	if ds.chat == nil {
+		return rowCount(len(ds.rows))
+	}
+	noun := "conversations"
+	if len(ds.rows) == 1 {
+		noun = "conversation"
+	}
+	return fmt.Sprintf("%d %s (%s)", len(ds.rows), noun, ds.chat.title)
 }
 
 // rowCount says "1 row" or "n rows".

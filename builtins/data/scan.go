@@ -88,13 +88,21 @@ func elements(b []byte, i int, fn func(start, end int)) int {
 // objectKeys calls fn with the raw (still quoted) text of each key of the
 // object b, in order.
 func objectKeys(b []byte, fn func(raw []byte)) {
+	objectMembers(b, func(raw, _ []byte) { fn(raw) })
+}
+
+// objectMembers calls fn with the raw (still quoted) text of each key of
+// the object b and the text of its value, in order.
+func objectMembers(b []byte, fn func(raw, value []byte)) {
 	i := skipSpace(b, 1)
 	for i < len(b) && b[i] == '"' {
 		end := skipString(b, i)
-		fn(b[i:end])
+		key := b[i:end]
 		i = skipSpace(b, end) // at ':'
 		i = skipSpace(b, i+1) // at the value
-		i = skipSpace(b, skipValue(b, i))
+		valueEnd := skipValue(b, i)
+		fn(key, b[i:valueEnd])
+		i = skipSpace(b, valueEnd)
 		if i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}

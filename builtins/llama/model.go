@@ -108,6 +108,7 @@ func Load(dir string, opts ...Options) (m *Model, err error) {
 		}
 	}
 	m.tok, m.tokErr = loadTokenizer(dir, cfg.VocabSize)
+	m.chatTemplate = hfChatTemplate(dir)
 	return m, nil
 }
 
@@ -272,7 +273,9 @@ func (m *Model) GGUFFile() string {
 }
 
 // ChatTemplate returns the model's chat template, the Jinja text of a GGUF
-// file's tokenizer.chat_template, or "" when it has none.
+// file's tokenizer.chat_template or of a Hugging Face folder's
+// chat_template.jinja or tokenizer_config.json chat_template (or the one
+// SetChatTemplate set), or "" when it has none.
 func (m *Model) ChatTemplate() string { return m.chatTemplate }
 
 // Store returns the GoMLX variable store that holds the model's weights.

@@ -4,15 +4,21 @@ package symbols
 
 import (
 	"github.com/golora/golora/builtins/data"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
 func init() {
 	Symbols["github.com/golora/golora/builtins/data/data"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"FromRows": reflect.ValueOf(data.FromRows),
-		"Load":     reflect.ValueOf(data.Load),
-		"Parse":    reflect.ValueOf(data.Parse),
+		"ChatMessages":   reflect.ValueOf(constant.MakeFromLiteral("\"messages\"", token.STRING, 0)),
+		"ChatShareGPT":   reflect.ValueOf(constant.MakeFromLiteral("\"sharegpt\"", token.STRING, 0)),
+		"CheckTrainable": reflect.ValueOf(data.CheckTrainable),
+		"FromRows":       reflect.ValueOf(data.FromRows),
+		"KeyOrder":       reflect.ValueOf(constant.MakeFromLiteral("\"\\x00order\"", token.STRING, 0)),
+		"Load":           reflect.ValueOf(data.Load),
+		"Parse":          reflect.ValueOf(data.Parse),
 
 		// type definitions
 		"Dataset": reflect.ValueOf((*data.Dataset)(nil)),

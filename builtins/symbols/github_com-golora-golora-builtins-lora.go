@@ -29,6 +29,7 @@ func init() {
 		"DefaultScheduler":    reflect.ValueOf(constant.MakeFromLiteral("\"linear\"", token.STRING, 0)),
 		"DefaultTargets":      reflect.ValueOf(&lora.DefaultTargets).Elem(),
 		"DefaultWarmup":       reflect.ValueOf(constant.MakeFromLiteral("100", token.INT, 0)),
+		"FromChat":            reflect.ValueOf(lora.FromChat),
 		"FromExamples":        reflect.ValueOf(lora.FromExamples),
 		"FromFormat":          reflect.ValueOf(lora.FromFormat),
 		"FromRawText":         reflect.ValueOf(lora.FromRawText),

@@ -15,6 +15,7 @@ import "reflect"
 // in the form interp.Use takes.
 var Symbols = map[string]map[string]reflect.Value{}
 
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/chat
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/data
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/display
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/formats

@@ -7,7 +7,8 @@
 // It writes the pretraining corpus (six Jane Austen novels and the King
 // James Bible as plain text), a held-out Austen text for perplexity, the
 // instruction datasets made from The Devil's Dictionary and the Jargon File,
-// and MANIFEST.json, which records the packages and input files used (with
-// their sha256) and the sha256 of every output. With -check it writes
+// a conversation dataset made from their training rows, and MANIFEST.json,
+// which records the packages and input files used (with their sha256) and
+// the sha256 of every output. With -check it writes
 // nothing and fails when a file in -out differs from what it would write.
 package main

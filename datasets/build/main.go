@@ -81,6 +81,15 @@ func build(in inputs) ([]output, string, error) {
 		return nil, "", err
 	}
 	outs = append(append(append(outs, austen...), kjv...), dicts...)
+	for _, o := range dicts {
+		if o.Path == chatSource {
+			chat, err := buildChat(o.Data)
+			if err != nil {
+				return nil, "", err
+			}
+			outs = append(outs, chat)
+		}
+	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].Path < outs[j].Path })
 	m := manifest{Builder: "go run ./datasets/build", Inputs: described}
 	for _, o := range outs {

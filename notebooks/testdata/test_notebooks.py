@@ -23,6 +23,7 @@ MUST_SHOW = {
     "raw-text.ipynb": ["image/png", "text/html"],
     "evaluate-and-generate.ipynb": ["text/html"],
     "resume.ipynb": ["image/png"],
+    "chat.ipynb": ["image/png", "text/html"],
 }
 TIMEOUT = 900
 # The notebooks train models: on XLA's CPU plugin, when `make xla-cpu` has
@@ -42,6 +43,7 @@ QUICK = {
     "quickstart.ipynb": {"rows": "48", "epochs": "1"},
     "train-lora.ipynb": {"epochs": "1"},
     "raw-text.ipynb": {"epochs": "1"},
+    "chat.ipynb": {"rows": "48", "epochs": "1"},
     "evaluate-and-generate.ipynb": {"heldoutChars": "16000", "sample": "12000"},
 }
 NBCONVERT_ON_GO = {"quickstart.ipynb", "format-files.ipynb", "schedulers.ipynb"}
