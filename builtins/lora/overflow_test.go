@@ -32,6 +32,9 @@ func TestOverflow(t *testing.T) {
 	if len(p.examples) != len(in) {
 		t.Errorf("truncate: %d examples, want all %d", len(p.examples), len(in))
 	}
+	if note := strings.Join(p.notes, "\n"); !strings.Contains(note, `Overflow "truncate" (the default): 2 of 5 examples are longer than CutoffLen 64 and cut at it: example 1, example 3`) {
+		t.Errorf("truncate: notes %q: want the cut examples named", note)
+	}
 	for _, e := range p.examples {
 		if len(e.IDs) > 64 {
 			t.Errorf("truncate: an example of %d tokens, over the cutoff 64", len(e.IDs))

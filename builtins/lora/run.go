@@ -33,6 +33,9 @@ type Run struct {
 	Elapsed time.Duration
 	// MemoryEstimate is the memory the run was expected to need, in bytes.
 	MemoryEstimate int64
+	// Notes are what the run's plan noted: examples cut or dropped at
+	// CutoffLen (named), packing, a capped warmup.
+	Notes []string
 
 	elapsedBefore float64 // seconds, from a checkpoint
 }
@@ -68,6 +71,9 @@ func (r *Run) rows() [][]string {
 	rows = append(rows, []string{"saved in", r.Dir})
 	if r.Checkpoint != "" {
 		rows = append(rows, []string{"checkpoint", r.Checkpoint})
+	}
+	for _, n := range r.Notes {
+		rows = append(rows, []string{"note", n})
 	}
 	if r.Interrupted() {
 		rows = append(rows, []string{"resume", "train again with Resume: true"})

@@ -128,7 +128,7 @@ func whyNoTokenizer(err error, model *llama.Model) error {
 // (the first five) and the ways out.
 func fitCutoff(m made, cfg Config, notes *[]string) ([]Example, error) {
 	examples := m.examples
-	var dropped, unscored []string
+	var dropped, cut, unscored []string
 	kept := make([]Example, 0, len(examples))
 	for i, e := range examples {
 		switch {
@@ -137,8 +137,14 @@ func fitCutoff(m made, cfg Config, notes *[]string) ([]Example, error) {
 		case !scored(e):
 			unscored = append(unscored, m.name(i))
 		default:
+			if e.Truncated > 0 {
+				cut = append(cut, m.name(i))
+			}
 			kept = append(kept, e)
 		}
+	}
+	if len(cut) > 0 {
+		*notes = append(*notes, fmt.Sprintf("Overflow \"truncate\" (the default): %d of %d examples are longer than CutoffLen %d and cut at it: %s (Overflow: \"drop\" leaves them out)", len(cut), len(examples), cfg.CutoffLen, listSome(cut, 5)))
 	}
 	if len(dropped) > 0 {
 		*notes = append(*notes, fmt.Sprintf("Overflow \"drop\": %d of %d examples are longer than CutoffLen %d and left out: %s", len(dropped), len(examples), cfg.CutoffLen, listSome(dropped, 5)))
@@ -332,6 +338,7 @@ func (t *trainer) printPlan(start int) {
 	for _, n := range p.notes {
 		fmt.Fprintln(t.out, "note:", n)
 	}
+	t.run.Notes = p.notes
 	if start > 0 {
 		fmt.Fprintf(t.out, "resuming at step %d of %d from %s\n", start, p.total, t.run.Checkpoint)
 	}
