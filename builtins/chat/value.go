@@ -1,10 +1,8 @@
 package chat
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -26,8 +24,8 @@ const KeyOrder = data.KeyOrder
 // DecodeMessages decodes a JSON array of messages, keeping each object's
 // key order (see KeyOrder) and integers apart from floats, as Python's
 // json module does.
-func DecodeMessages(data []byte) ([]Message, error) {
-	maps, err := decodeObjects(data)
+func DecodeMessages(b []byte) ([]Message, error) {
+	maps, err := decodeObjects(b)
 	if err != nil {
 		return nil, fmt.Errorf("chat messages: %w", err)
 	}
@@ -36,23 +34,18 @@ func DecodeMessages(data []byte) ([]Message, error) {
 
 // DecodeTools decodes a JSON array of tool definitions (JSON schemas, as
 // Options.Tools takes them), keeping key order as DecodeMessages does.
-func DecodeTools(data []byte) ([]map[string]any, error) {
-	maps, err := decodeObjects(data)
+func DecodeTools(b []byte) ([]map[string]any, error) {
+	maps, err := decodeObjects(b)
 	if err != nil {
 		return nil, fmt.Errorf("chat tools: %w", err)
 	}
 	return maps, nil
 }
 
-func decodeObjects(data []byte) ([]map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	v, err := decodeJSON(d)
+func decodeObjects(b []byte) ([]map[string]any, error) {
+	v, err := data.DecodeOrdered(b)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("data after the JSON array")
 	}
 	list, ok := v.([]any)
 	if !ok {
@@ -65,52 +58,6 @@ func decodeObjects(data []byte) ([]map[string]any, error) {
 		}
 	}
 	return maps, nil
-}
-
-// decodeJSON decodes the next JSON value of d, objects as maps that
-// record their key order.
-func decodeJSON(d *json.Decoder) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	switch delim {
-	case '{':
-		m := map[string]any{}
-		var order []string
-		for d.More() {
-			k, err := d.Token()
-			if err != nil {
-				return nil, err
-			}
-			key := k.(string)
-			if m[key], err = decodeJSON(d); err != nil {
-				return nil, err
-			}
-			if !slices.Contains(order, key) {
-				order = append(order, key)
-			}
-		}
-		m[KeyOrder] = order
-		_, err = d.Token()
-		return m, err
-	case '[':
-		list := []any{}
-		for d.More() {
-			item, err := decodeJSON(d)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, item)
-		}
-		_, err = d.Token()
-		return list, err
-	}
-	return nil, fmt.Errorf("unexpected %v", delim)
 }
 
 // orderedKeys returns m's keys in the order KeyOrder gives, then the rest

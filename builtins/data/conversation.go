@@ -117,7 +117,7 @@ func (ds *Dataset) Conversation(i int) ([]map[string]any, error) {
 		for _, other := range chatForms {
 			if _, has := ds.member(i, other.key); has && other != f {
 				return nil, ds.rowError(i, "%s under %q, but the dataset holds %s (as %s does): a dataset holds one form; convert its rows to one",
-					other.title, other.key, f.title, ds.position(ds.chatRow))
+					other.title, other.key, f.title, ds.RowName(ds.chatRow))
 			}
 		}
 		return nil, ds.rowError(i, "no %q key: every row of a conversation dataset holds its turns there, as a list such as [%s]", f.key, f.sample)
@@ -267,8 +267,9 @@ func (ds *Dataset) checkSystem(i int, turns []map[string]any) error {
 	return nil
 }
 
-// position names row i and the line it starts on, if it has one.
-func (ds *Dataset) position(i int) string {
+// RowName names row i as messages do: "row 3 (line 4)", or "row 3" for a
+// dataset made in memory.
+func (ds *Dataset) RowName(i int) string {
 	if line := ds.Line(i); line > 0 {
 		return fmt.Sprintf("row %d (line %d)", i, line)
 	}
@@ -277,12 +278,12 @@ func (ds *Dataset) position(i int) string {
 
 // rowError is an error about row i.
 func (ds *Dataset) rowError(i int, format string, args ...any) error {
-	return fmt.Errorf("data: %s %s: %s", ds.title(), ds.position(i), fmt.Sprintf(format, args...))
+	return fmt.Errorf("data: %s %s: %s", ds.title(), ds.RowName(i), fmt.Sprintf(format, args...))
 }
 
 // turnError is an error about turn k of row i.
 func (ds *Dataset) turnError(i, k int, format string, args ...any) error {
-	return fmt.Errorf("data: %s %s turn %d: %s", ds.title(), ds.position(i), k, fmt.Sprintf(format, args...))
+	return fmt.Errorf("data: %s %s turn %d: %s", ds.title(), ds.RowName(i), k, fmt.Sprintf(format, args...))
 }
 
 // jsonKind names the JSON type of a decoded value.

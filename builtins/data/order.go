@@ -3,6 +3,8 @@ package data
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"slices"
 )
 
@@ -14,36 +16,64 @@ import (
 // and never shows the key to a template.
 const KeyOrder = "\x00order"
 
-// decodeOrdered decodes the valid JSON value b, each object as a map that
+// DecodeOrdered decodes the JSON value b, each object as a map that
 // records its key order under KeyOrder and numbers as json.Number, so that
-// an integer stays apart from a float as it does in Python.
-func decodeOrdered(b []byte) any {
+// an integer stays apart from a float as it does in Python; a key of the
+// file named KeyOrder is dropped. Chat templates read such values (package
+// chat's DecodeMessages).
+func DecodeOrdered(b []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
-	return decodeValue(d)
+	v, err := decodeValue(d)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the JSON value")
+	}
+	return v, nil
 }
 
-// decodeValue decodes the next value of d, which reads valid JSON.
-func decodeValue(d *json.Decoder) any {
-	tok, _ := d.Token()
+// decodeOrdered is DecodeOrdered of JSON known to be valid.
+func decodeOrdered(b []byte) any {
+	v, _ := DecodeOrdered(b)
+	return v
+}
+
+// decodeValue decodes the next value of d.
+func decodeValue(d *json.Decoder) (any, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
 	delim, ok := tok.(json.Delim)
 	if !ok {
-		return tok
+		return tok, nil
 	}
 	if delim == '[' {
 		list := []any{}
 		for d.More() {
-			list = append(list, decodeValue(d))
+			v, err := decodeValue(d)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
 		}
-		d.Token() // ']'
-		return list
+		_, err := d.Token() // ']'
+		return list, err
 	}
 	m := map[string]any{}
 	var order []string
 	for d.More() {
-		k, _ := d.Token()
+		k, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
 		key, _ := k.(string)
-		v := decodeValue(d)
+		v, err := decodeValue(d)
+		if err != nil {
+			return nil, err
+		}
 		if key == KeyOrder {
 			continue // a key of the file cannot take KeyOrder's place
 		}
@@ -52,7 +82,7 @@ func decodeValue(d *json.Decoder) any {
 			order = append(order, key)
 		}
 	}
-	d.Token() // '}'
 	m[KeyOrder] = order
-	return m
+	_, err = d.Token() // '}'
+	return m, err
 }

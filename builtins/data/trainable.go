@@ -44,7 +44,7 @@ func (ds *Dataset) CheckTrainable() error {
 		if err := CheckTrainable(turns); err != nil {
 			n++
 			if len(bad) < listedRows {
-				bad = append(bad, fmt.Sprintf("%s: %v", ds.position(i), err))
+				bad = append(bad, fmt.Sprintf("%s: %v", ds.RowName(i), err))
 			}
 		}
 	}

@@ -59,7 +59,7 @@ func (f *Format) Prompts(ds *data.Dataset) ([]Prompt, error) {
 		if err != nil {
 			misses++
 			if len(bad) < maxNamed {
-				bad = append(bad, fmt.Sprintf("row %d%s: %s", i, lineOf(ds, i), describeKeys(nonEmptyKeys(ds.Row(i)))))
+				bad = append(bad, fmt.Sprintf("%s: %s", ds.RowName(i), describeKeys(nonEmptyKeys(ds.Row(i)))))
 			}
 			continue
 		}
@@ -121,14 +121,6 @@ func (f *Format) offer() string {
 		sets = append(sets, fmt.Sprintf("%q", t.keySet))
 	}
 	return "key sets on offer: " + strings.Join(sets, ", ")
-}
-
-// lineOf says on which line of its file row i of ds is, when it has one.
-func lineOf(ds *data.Dataset, i int) string {
-	if l := ds.Line(i); l > 0 {
-		return fmt.Sprintf(" (line %d)", l)
-	}
-	return ""
 }
 
 // datasetName names ds in messages.

@@ -57,6 +57,35 @@ func (m *Model) SetChatTemplate(t *chat.Template) error {
 	return nil
 }
 
+// Template returns the model's chat template (ChatTemplate), compiled, or
+// an error that says how to set one when the model has none.
+func (m *Model) Template() (*chat.Template, error) {
+	if m.chatTemplate == "" {
+		return nil, fmt.Errorf("the model %s has no chat template (a GGUF file's tokenizer.chat_template, a Hugging Face folder's chat_template): set one with model.SetChatTemplate(t), t from chat.Named(\"chatml\") (chat.Names() lists golora's) or chat.Parse", m.Name())
+	}
+	t, err := chat.Parse(m.chatTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("the chat template of %s: %w", m.Name(), err)
+	}
+	return t, nil
+}
+
+// ChatOptions are the template variables the model's tokenizer gives:
+// bos_token and eos_token, as transformers passes them.
+func (m *Model) ChatOptions() chat.Options {
+	var o chat.Options
+	if m.tok == nil {
+		return o
+	}
+	if id := m.tok.BOS(); id >= 0 {
+		o.BOSToken = m.tok.Token(id)
+	}
+	if id := m.tok.EOS(); id >= 0 {
+		o.EOSToken = m.tok.Token(id)
+	}
+	return o
+}
+
 // Chat answers a conversation: it renders messages with the model's chat
 // template and its generation prompt, generates the assistant's reply,
 // streamed into the cell unless opts.Quiet, and returns it. Generation
@@ -74,20 +103,12 @@ func (m *Model) Chat(ctx context.Context, messages []chat.Message, opts GenOptio
 	if err != nil {
 		return "", err
 	}
-	if m.chatTemplate == "" {
-		return "", fmt.Errorf("llama: chat: the model %s has no chat template: set one with model.SetChatTemplate(t), t from chat.Named(\"chatml\") (chat.Names() lists golora's) or chat.Parse", m.Name())
-	}
-	t, err := chat.Parse(m.chatTemplate)
+	t, err := m.Template()
 	if err != nil {
-		return "", fmt.Errorf("llama: chat: the chat template of %s: %w", m.Name(), err)
+		return "", fmt.Errorf("llama: chat: %w", err)
 	}
-	vars := chat.Options{AddGenerationPrompt: true}
-	if id := tok.BOS(); id >= 0 {
-		vars.BOSToken = tok.Token(id)
-	}
-	if id := tok.EOS(); id >= 0 {
-		vars.EOSToken = tok.Token(id)
-	}
+	vars := m.ChatOptions()
+	vars.AddGenerationPrompt = true
 	prompt, err := t.Render(messages, vars)
 	if err != nil {
 		return "", fmt.Errorf("llama: chat: %w", err)

@@ -254,10 +254,17 @@ func (a *selfAttention) attend(c Config, layer int, q, k, v *Node) *Node {
 // segments: there, the tokens of a packed row attend across its segments
 // (see "Packed rows" in the package documentation).
 func (m *Model) fusedAttention(g *Graph) dtypes.DType {
-	if !m.compute.IsHalfPrecision() || isGoBackend(g) || !g.Backend().Capabilities().Operations[compute.OpTypeFusedScaledDotProductAttention] {
+	if !m.mayFuseAttention(g.Backend()) {
 		return dtypes.InvalidDType
 	}
 	return m.compute
+}
+
+// mayFuseAttention reports whether the model's attention goes through the
+// backend's fused op on b (see fusedAttention).
+func (m *Model) mayFuseAttention(b compute.Backend) bool {
+	return m.compute.IsHalfPrecision() && b.String() != gobackend.BackendName &&
+		b.Capabilities().Operations[compute.OpTypeFusedScaledDotProductAttention]
 }
 
 // flashAttention is scaledAttention through the backend's fused scaled

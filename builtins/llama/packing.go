@@ -1,6 +1,10 @@
 package llama
 
 import (
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -45,4 +49,19 @@ func segmentAttention(mask *Node) (positions, bias *Node) {
 func realTokens(mask *Node) *Node {
 	real := GreaterThan(ConvertDType(mask, dtypes.Float32), ScalarZero(mask.Graph(), dtypes.Float32))
 	return ReduceSum(ConvertDType(real, dtypes.Int32), -1)
+}
+
+// CheckPacking reports whether the model can compute packed rows (several
+// segments in a row of Batch.Mask) exactly: not where its attention is
+// cuDNN's fused kernel (XLA's CUDA plugin with half-precision products,
+// see fusedAttention), which masks padding by sequence length and knows
+// nothing of segments. The error says the ways out.
+func (m *Model) CheckPacking() error {
+	// XLA's CPU plugin names the fused op but falls back to golora's own
+	// attention; only CUDA's runs cuDNN's kernel.
+	b := m.backend
+	if b == nil || !m.mayFuseAttention(b) || os.Getenv("GOMLX_FUSION") == "false" || !strings.Contains(strings.ToLower(b.Name()+" "+b.String()), "cuda") {
+		return nil
+	}
+	return fmt.Errorf("%s products on %s attend through cuDNN's fused attention, which keeps padding out but not packed examples apart: set GOMLX_FUSION=false before starting the kernel, compute in float32 (model.SetComputeDType), or do not pack", m.compute, b.Name())
 }

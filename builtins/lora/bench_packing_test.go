@@ -7,7 +7,6 @@ import (
 
 	"github.com/golora/golora/builtins/data"
 	"github.com/golora/golora/builtins/formats"
-	"github.com/golora/golora/builtins/llama"
 )
 
 // BenchmarkPacking trains golora-tiny one epoch on the quickstart's data
@@ -18,10 +17,7 @@ import (
 //
 //	go test -run '^$' -bench Packing ./builtins/lora
 func BenchmarkPacking(b *testing.B) {
-	m, err := llama.Load("../../models/golora-tiny")
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := goloraTiny(b)
 	ds, err := data.Load("../../datasets/devil.jsonl")
 	if err != nil {
 		b.Fatal(err)

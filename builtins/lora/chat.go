@@ -7,7 +7,6 @@ import (
 	"github.com/golora/golora/builtins/chat"
 	"github.com/golora/golora/builtins/data"
 	"github.com/golora/golora/builtins/llama"
-	"github.com/golora/golora/builtins/tokenizer"
 )
 
 // FromChat makes a Source of a conversation dataset (data.Load of rows
@@ -120,7 +119,7 @@ func chatRows(ctx context.Context, ds *data.Dataset, tmpl *chat.Template, model 
 	if err := ds.CheckTrainable(); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	opts := chatOptions(tok)
+	opts := model.ChatOptions()
 	rows := make([]chatRow, len(convs))
 	for i, conv := range convs {
 		if err := ctx.Err(); err != nil {
@@ -128,7 +127,7 @@ func chatRows(ctx context.Context, ds *data.Dataset, tmpl *chat.Template, model 
 		}
 		text, spans, err := t.RenderSpans(conv, opts)
 		if err != nil {
-			return nil, fmt.Errorf("lora: dataset %s %s: %w", ds.Name(), rowName(ds, i), err)
+			return nil, fmt.Errorf("lora: dataset %s %s: %w", ds.Name(), ds.RowName(i), err)
 		}
 		if cfg.LastTurnOnly && len(spans) > 1 {
 			spans = spans[len(spans)-1:]
@@ -144,26 +143,9 @@ func templateOf(model *llama.Model, tmpl *chat.Template) (*chat.Template, error)
 	if tmpl != nil {
 		return tmpl, nil
 	}
-	src := model.ChatTemplate()
-	if src == "" {
-		return nil, fmt.Errorf("lora: the model %s has no chat template (a GGUF file's tokenizer.chat_template, a Hugging Face folder's chat_template): pass one: t, err := chat.Named(\"chatml\") (chat.Names() lists golora's), then lora.FromChat(ds, t)", model.Name())
-	}
-	t, err := chat.Parse(src)
+	t, err := model.Template()
 	if err != nil {
-		return nil, fmt.Errorf("lora: the chat template of %s: %w", model.Name(), err)
+		return nil, fmt.Errorf("lora: %w; or pass one to lora.FromChat(ds, t)", err)
 	}
 	return t, nil
-}
-
-// chatOptions are the template variables a tokenizer gives: bos_token and
-// eos_token.
-func chatOptions(tok *tokenizer.Tokenizer) chat.Options {
-	var o chat.Options
-	if id := tok.BOS(); id >= 0 {
-		o.BOSToken = tok.Token(id)
-	}
-	if id := tok.EOS(); id >= 0 {
-		o.EOSToken = tok.Token(id)
-	}
-	return o
 }

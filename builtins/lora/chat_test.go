@@ -47,7 +47,7 @@ var testConversations = []map[string]any{
 }
 
 // goloraTiny loads the shipped model, whose tokenizer.json transformers reads.
-func goloraTiny(t *testing.T) *llama.Model {
+func goloraTiny(t testing.TB) *llama.Model {
 	t.Helper()
 	m, err := llama.Load("../../models/golora-tiny")
 	if err != nil {

@@ -51,17 +51,9 @@ func (m made) name(i int) string {
 func rowNames(ds *data.Dataset, n int) []string {
 	names := make([]string, n)
 	for i := range names {
-		names[i] = rowName(ds, i)
+		names[i] = ds.RowName(i)
 	}
 	return names
-}
-
-// rowName names row i of ds as messages do: "row 3 (line 4)".
-func rowName(ds *data.Dataset, i int) string {
-	if line := ds.Line(i); line > 0 {
-		return fmt.Sprintf("row %d (line %d)", i, line)
-	}
-	return fmt.Sprintf("row %d", i)
 }
 
 // WithEval returns a copy of s that evaluates on eval: every EvalEvery steps

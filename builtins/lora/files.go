@@ -122,20 +122,20 @@ func (a *Adapter) writeCard(dir, base string) error {
 		dir = abs // The card's snippets run from anywhere.
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "---\nbase_model: %s\n%s- lora\n---\n\n", yamlString(base), cardMark)
+	fmt.Fprintf(&b, "---\nbase_model: %s\n%s- lora\n---\n\n", quoted(base), cardMark)
 	fmt.Fprintf(&b, "# %s\n\nA LoRA adapter of %s, trained with golora: rank %d, alpha %g", a.Name, name, a.Rank, a.Alpha)
 	if a.RSLoRA {
 		b.WriteString(" (rsLoRA)")
 	}
 	fmt.Fprintf(&b, ", on %s.\n\n", strings.Join(a.Targets, ", "))
-	py := fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s)", pyString(base))
+	py := fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s)", quoted(base))
 	if a.BaseFile != "" {
 		fmt.Fprintf(&b, "The base is the GGUF file `%s` (general.name %q) in `%s`.\n\n", filepath.Base(a.BaseFile), a.BaseName, base)
-		py = fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s, gguf_file=%s)", pyString(base), pyString(filepath.Base(a.BaseFile)))
+		py = fmt.Sprintf("base = AutoModelForCausalLM.from_pretrained(%s, gguf_file=%s)", quoted(base), quoted(filepath.Base(a.BaseFile)))
 	} else {
 		fmt.Fprintf(&b, "The base is the model folder `%s`.\n\n", base)
 	}
-	fmt.Fprintf(&b, "PEFT:\n\n```python\nfrom transformers import AutoModelForCausalLM\nfrom peft import PeftModel\n\n%s\nmodel = PeftModel.from_pretrained(base, %s)\n```\n\n", py, pyString(dir))
+	fmt.Fprintf(&b, "PEFT:\n\n```python\nfrom transformers import AutoModelForCausalLM\nfrom peft import PeftModel\n\n%s\nmodel = PeftModel.from_pretrained(base, %s)\n```\n\n", py, quoted(dir))
 	if a.BaseFile != "" {
 		fmt.Fprintf(&b, "llama.cpp, after `run.Adapter.SaveGGUF(\"adapter.gguf\")` in golora:\n\n```sh\nllama-cli -m %s --lora adapter.gguf\n```\n\n", shellWord(a.BaseFile))
 	}
@@ -143,12 +143,10 @@ func (a *Adapter) writeCard(dir, base string) error {
 	return writeFile(path, []byte(b.String()))
 }
 
-// yamlString quotes s as a YAML double-quoted scalar: Go's escapes are
-// YAML's.
-func yamlString(s string) string { return strconv.Quote(s) }
-
-// pyString quotes s as a Python string literal: Go's escapes are Python's.
-func pyString(s string) string { return strconv.Quote(s) }
+// quoted quotes s for the card's YAML front matter and Python snippet:
+// Go's escapes are those of YAML's double-quoted scalars and of Python's
+// string literals.
+func quoted(s string) string { return strconv.Quote(s) }
 
 // shellWord quotes s for a POSIX shell when it needs it.
 func shellWord(s string) string {

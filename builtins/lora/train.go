@@ -76,11 +76,8 @@ func makePlan(ctx context.Context, model *llama.Model, src *Source, cfg Config) 
 		return nil, err
 	}
 	if cfg.Packing {
-		// cuDNN's fused attention (XLA CUDA, half-precision products) masks
-		// by sequence length only: packed examples would see each other.
-		b := model.Backend()
-		if model.ComputeDType().IsHalfPrecision() && b != nil && strings.Contains(strings.ToLower(b.Name()+" "+b.String()), "cuda") && os.Getenv("GOMLX_FUSION") != "false" {
-			return nil, fmt.Errorf("lora: Packing with %s products on %s: cuDNN's fused attention keeps padding out but not the packed examples apart; set GOMLX_FUSION=false before starting the kernel, train with model.SetComputeDType(dtypes.Float32), or turn Packing off", model.ComputeDType(), b.Name())
+		if err := model.CheckPacking(); err != nil {
+			return nil, fmt.Errorf("lora: Packing: %w", err)
 		}
 		n := len(p.examples)
 		p.examples = pack(p.examples, cfg.CutoffLen)

@@ -15,6 +15,7 @@ func init() {
 		"ChatMessages":   reflect.ValueOf(constant.MakeFromLiteral("\"messages\"", token.STRING, 0)),
 		"ChatShareGPT":   reflect.ValueOf(constant.MakeFromLiteral("\"sharegpt\"", token.STRING, 0)),
 		"CheckTrainable": reflect.ValueOf(data.CheckTrainable),
+		"DecodeOrdered":  reflect.ValueOf(data.DecodeOrdered),
 		"FromRows":       reflect.ValueOf(data.FromRows),
 		"KeyOrder":       reflect.ValueOf(constant.MakeFromLiteral("\"\\x00order\"", token.STRING, 0)),
 		"Load":           reflect.ValueOf(data.Load),
