@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -53,12 +54,7 @@ var named = map[string]string{
 
 // Names returns the names of the built-in templates, sorted.
 func Names() []string {
-	names := make([]string, 0, len(named))
-	for name := range named {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(named))
 }
 
 // Named returns the built-in template of that name: "chatml", "llama3" or

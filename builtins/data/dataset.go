@@ -3,7 +3,7 @@ package data
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // A Dataset is a list of rows, each a JSON object. It does not change once
@@ -115,7 +115,7 @@ func (ds *Dataset) Head(n int) *Dataset {
 
 // subset returns the rows at the indices idx, named name.
 func (ds *Dataset) subset(name string, idx []int) *Dataset {
-	sort.Ints(idx)
+	slices.Sort(idx)
 	rows := make([]span, len(idx))
 	for k, i := range idx {
 		rows[k] = ds.rows[i]

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,10 +23,8 @@ func CheckTrainable(turns []map[string]any) error {
 	if last == "assistant" {
 		return nil
 	}
-	for _, t := range turns {
-		if t["role"] == "assistant" {
-			return fmt.Errorf("ends with a %s turn: training needs the assistant's reply last; drop the turns after the last assistant turn", last)
-		}
+	if slices.ContainsFunc(turns, func(t map[string]any) bool { return t["role"] == "assistant" }) {
+		return fmt.Errorf("ends with a %s turn: training needs the assistant's reply last; drop the turns after the last assistant turn", last)
 	}
 	return fmt.Errorf("no assistant turn (it ends with a %s turn): training needs the assistant's reply last; add the reply", last)
 }

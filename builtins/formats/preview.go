@@ -8,6 +8,7 @@ import (
 	"github.com/golora/golora/builtins/data"
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/htmltable"
 )
 
 // defaultPreviewRows is how many rows Preview shows when asked for none.
@@ -135,48 +136,53 @@ const (
 
 // Render shows the preview as an HTML table with a plain-text form.
 func (p *Preview) Render() display.Bundle {
-	var b strings.Builder
-	b.WriteString(`<table class="golora-table golora-format-preview">`)
-	fmt.Fprintf(&b, `<caption style="text-align:left">%s. <span style="%s">Grey: template text</span>; normal: the row's values.</caption>`,
-		html.EscapeString(p.caption()), templateStyle)
-	b.WriteString(`<thead><tr><th>row</th><th>key set</th><th>tokens</th><th style="text-align:left">text</th></tr></thead><tbody>`)
+	t := htmltable.Table{
+		Class: "golora-format-preview",
+		Caption: fmt.Sprintf(`%s. <span style="%s">Grey: template text</span>; normal: the row's values.`,
+			html.EscapeString(p.caption()), templateStyle),
+		Header: []htmltable.Cell{htmltable.Text("row"), htmltable.Text("key set"), htmltable.Text("tokens"), {HTML: "text", Style: "text-align:left"}},
+	}
 	for i := range p.rows {
 		r := &p.rows[i]
-		fmt.Fprintf(&b, `<tr><td>%d</td>`, r.index)
+		row := htmltable.Text(fmt.Sprint(r.index))
 		if r.err != nil {
-			fmt.Fprintf(&b, `<td></td><td></td><td style="text-align:left;%s">%s</td></tr>`, errorStyle, html.EscapeString(r.err.Error()))
+			t.Rows = append(t.Rows, []htmltable.Cell{row, {}, {}, {HTML: html.EscapeString(r.err.Error()), Style: "text-align:left;" + errorStyle}})
 			continue
 		}
-		tokens := html.EscapeString(p.tokenCell(r))
+		tokens := htmltable.Text(p.tokenCell(r))
 		if r.over() {
-			tokens = fmt.Sprintf(`<span style="%s">%s ✂</span>`, cutStyle, tokens)
+			tokens.HTML = fmt.Sprintf(`<span style="%s">%s ✂</span>`, cutStyle, tokens.HTML)
 		}
-		fmt.Fprintf(&b, `<td>%s</td><td>%s</td><td style="text-align:left"><pre style="white-space:pre-wrap;margin:0">`,
-			html.EscapeString(r.prompt.KeySet), tokens)
-		for _, s := range r.segments() {
-			if s.cutFirst {
-				fmt.Fprintf(&b, `<span style="%s" title="cutoff %d">✂</span>`, cutStyle, p.cutoff)
-			}
-			var style []string
-			if s.key == "" {
-				style = append(style, templateStyle)
-			}
-			if s.pastCut {
-				style = append(style, pastCutStyle)
-			}
-			b.WriteString("<span")
-			if len(style) > 0 {
-				fmt.Fprintf(&b, ` style="%s"`, strings.Join(style, ";"))
-			}
-			if s.key != "" {
-				fmt.Fprintf(&b, ` title="%s"`, html.EscapeString(s.key))
-			}
-			fmt.Fprintf(&b, ">%s</span>", html.EscapeString(s.text))
-		}
-		b.WriteString("</pre></td></tr>")
+		t.Rows = append(t.Rows, []htmltable.Cell{row, htmltable.Text(r.prompt.KeySet), tokens, htmltable.Pre(p.textHTML(r))})
 	}
-	b.WriteString("</tbody></table>")
-	return display.NewBundle(display.MIMEHTML, b.String(), p.String())
+	return display.NewBundle(display.MIMEHTML, t.HTML(), p.String())
+}
+
+// textHTML is a row's text as HTML: template text in grey, the row's values
+// titled with their keys, the text past the cutoff shaded after a ✂.
+func (p *Preview) textHTML(r *previewRow) string {
+	var b strings.Builder
+	for _, s := range r.segments() {
+		if s.cutFirst {
+			fmt.Fprintf(&b, `<span style="%s" title="cutoff %d">✂</span>`, cutStyle, p.cutoff)
+		}
+		var style []string
+		if s.key == "" {
+			style = append(style, templateStyle)
+		}
+		if s.pastCut {
+			style = append(style, pastCutStyle)
+		}
+		b.WriteString("<span")
+		if len(style) > 0 {
+			fmt.Fprintf(&b, ` style="%s"`, strings.Join(style, ";"))
+		}
+		if s.key != "" {
+			fmt.Fprintf(&b, ` title="%s"`, html.EscapeString(s.key))
+		}
+		fmt.Fprintf(&b, ">%s</span>", html.EscapeString(s.text))
+	}
+	return b.String()
 }
 
 // String returns the text form: a caption, then each row under a rule line

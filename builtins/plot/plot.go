@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/golora/golora/builtins/plot/figure"
 	"github.com/golora/golora/builtins/sched"
@@ -152,10 +153,5 @@ const (
 )
 
 func finite(xs []float64) bool {
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(xs, func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) })
 }

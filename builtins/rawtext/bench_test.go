@@ -1,6 +1,7 @@
 package rawtext
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -72,7 +73,7 @@ func BenchmarkChunk(b *testing.B) {
 		b.StopTimer()
 		tok := loadTokenizer(b, path)
 		b.StartTimer()
-		if _, err := Chunk(file, tok, Options{CutoffLen: 256, Overlap: 32, NewlineFavorLen: 128, AddBOS: true, AddEOS: true}); err != nil {
+		if _, err := Chunk(context.Background(), file, tok, Options{CutoffLen: 256, Overlap: 32, NewlineFavorLen: 128, AddBOS: true, AddEOS: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,12 +1,14 @@
 package rawtext
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/busy"
 )
 
 // DefaultCutoff is the chunk length in tokens when Options leave it 0.
@@ -68,8 +70,10 @@ type settings struct {
 // Chunk cuts the text of path, a .txt file or a folder whose .txt files are
 // read in natural order (file2.txt before file10.txt), into chunks of at
 // most CutoffLen tokens for training, as the package documentation
-// describes.
-func Chunk(path string, tok *tokenizer.Tokenizer, opts Options) (Chunks, error) {
+// describes. ctx stops the work between blocks, and Chunk then returns
+// ctx's error.
+func Chunk(ctx context.Context, path string, tok *tokenizer.Tokenizer, opts Options) (Chunks, error) {
+	defer busy.Enter(ctx)()
 	if tok == nil {
 		return nil, fmt.Errorf("rawtext: %s: no tokenizer: load one with tokenizer.Load", path)
 	}
@@ -89,6 +93,9 @@ func Chunk(path string, tok *tokenizer.Tokenizer, opts Options) (Chunks, error) 
 		}
 		text := strings.ReplaceAll(string(raw), "\r", "")
 		for i, part := range strings.Split(text, s.hardCut) {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("rawtext: chunking %s, block %d: %w", file, i, err)
+			}
 			if utf8.RuneCountInString(strings.TrimSpace(part)) <= s.MinChars {
 				continue
 			}

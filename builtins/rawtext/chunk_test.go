@@ -1,6 +1,8 @@
 package rawtext
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -33,7 +35,7 @@ func TestChunkHardCut(t *testing.T) {
 	tok := loadTokenizer(t, byteLevel)
 	blocks, file := threeBlocks(t)
 	for _, favor := range []int{0, 60} {
-		chunks, err := Chunk(file, tok, Options{CutoffLen: 48, Overlap: 8, NewlineFavorLen: favor})
+		chunks, err := Chunk(context.Background(), file, tok, Options{CutoffLen: 48, Overlap: 8, NewlineFavorLen: favor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +64,7 @@ func TestChunkOverlap(t *testing.T) {
 	tok := loadTokenizer(t, byteLevel)
 	blocks, file := threeBlocks(t)
 	const cutoff, overlap = 40, 12
-	chunks, err := Chunk(file, tok, Options{CutoffLen: cutoff, Overlap: overlap, AddBOS: true, AddEOS: true})
+	chunks, err := Chunk(context.Background(), file, tok, Options{CutoffLen: cutoff, Overlap: overlap, AddBOS: true, AddEOS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func TestChunkFirstLine(t *testing.T) {
 		"Chapter 1\n\n\nIt\n" + prose(rng, 10),
 	} {
 		file := writeFile(t, t.TempDir(), "a.txt", text)
-		chunks, err := Chunk(file, tok, Options{CutoffLen: 30, Overlap: 5, NewlineFavorLen: 1000})
+		chunks, err := Chunk(context.Background(), file, tok, Options{CutoffLen: 30, Overlap: 5, NewlineFavorLen: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +157,7 @@ func TestChunkErrors(t *testing.T) {
 		{filepath.Join(dir, "none.txt"), Options{}, []string{"none.txt"}},
 		{t.TempDir(), Options{}, []string{"no .txt files"}},
 	} {
-		_, err := Chunk(tc.path, tok, tc.opts)
+		_, err := Chunk(context.Background(), tc.path, tok, tc.opts)
 		if err == nil {
 			t.Errorf("%+v: no error", tc.opts)
 			continue
@@ -166,8 +168,18 @@ func TestChunkErrors(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Chunk(file, nil, Options{}); err == nil {
+	if _, err := Chunk(context.Background(), file, nil, Options{}); err == nil {
 		t.Error("no error without a tokenizer")
+	}
+}
+
+func TestChunkCanceled(t *testing.T) {
+	tok := loadTokenizer(t, byteLevel)
+	_, file := threeBlocks(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Chunk(ctx, file, tok, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Chunk with a cancelled context: error %v, want context.Canceled", err)
 	}
 }
 
@@ -180,7 +192,7 @@ func TestChunkFolder(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub.txt"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	chunks, err := Chunk(dir, tok, Options{})
+	chunks, err := Chunk(context.Background(), dir, tok, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +218,7 @@ func TestNaturalCompare(t *testing.T) {
 func TestHardCutAndMinChars(t *testing.T) {
 	tok := loadTokenizer(t, byteLevel)
 	file := writeFile(t, t.TempDir(), "a.txt", "first part\n---\n  tiny \n---\nthird part is longer\n---\n\n")
-	chunks, err := Chunk(file, tok, Options{HardCut: `\n---\n`, MinChars: 4})
+	chunks, err := Chunk(context.Background(), file, tok, Options{HardCut: `\n---\n`, MinChars: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +250,7 @@ func TestUnescape(t *testing.T) {
 func TestRender(t *testing.T) {
 	tok := loadTokenizer(t, byteLevel)
 	_, file := threeBlocks(t)
-	chunks, err := Chunk(file, tok, Options{CutoffLen: 64})
+	chunks, err := Chunk(context.Background(), file, tok, Options{CutoffLen: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +284,7 @@ func TestChunkFollowsTheFilesBOS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunks, err := Chunk(file, tok, Options{CutoffLen: 16, Overlap: 4, AddBOS: true})
+		chunks, err := Chunk(context.Background(), file, tok, Options{CutoffLen: 16, Overlap: 4, AddBOS: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,7 @@
 // does, with two of its flaws mended: newline favouring never drops text,
 // and no chunk joins the end of one file to the start of the next.
 //
-//	chunks, err := rawtext.Chunk("books/", tok, rawtext.Options{CutoffLen: 256, Overlap: 32, NewlineFavorLen: 128})
+//	chunks, err := rawtext.Chunk(ctx, "books/", tok, rawtext.Options{CutoffLen: 256, Overlap: 32, NewlineFavorLen: 128})
 //	chunks            // a preview: count, token statistics, first chunks
 //	chunks[0].IDs     // the token ids of the first chunk
 //

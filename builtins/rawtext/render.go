@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/internal/htmltable"
 )
 
 // Preview sizes.
@@ -52,15 +53,16 @@ func (c Chunks) String() string {
 
 // Render shows the summary above a table of the first chunks.
 func (c Chunks) Render() display.Bundle {
-	var b strings.Builder
-	fmt.Fprintf(&b, `<table class="golora-table golora-chunks"><caption style="text-align:left">%s</caption>`, html.EscapeString(c.summary()))
-	b.WriteString(`<thead><tr><th>chunk</th><th>source</th><th>tokens</th><th style="text-align:left">text</th></tr></thead><tbody>`)
-	for i, p := range c[:min(len(c), previewChunks)] {
-		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%d</td><td style="text-align:left"><pre style="white-space:pre-wrap;margin:0">%s</pre></td></tr>`,
-			i, html.EscapeString(p.where()), len(p.IDs), html.EscapeString(preview(p.Text)))
+	t := htmltable.Table{
+		Class:   "golora-chunks",
+		Caption: html.EscapeString(c.summary()),
+		Header:  []htmltable.Cell{htmltable.Text("chunk"), htmltable.Text("source"), htmltable.Text("tokens"), {HTML: "text", Style: "text-align:left"}},
 	}
-	b.WriteString("</tbody></table>")
-	return display.NewBundle(display.MIMEHTML, b.String(), c.String())
+	for i, p := range c[:min(len(c), previewChunks)] {
+		t.Rows = append(t.Rows, []htmltable.Cell{htmltable.Text(fmt.Sprint(i)), htmltable.Text(p.where()),
+			htmltable.Text(fmt.Sprint(len(p.IDs))), htmltable.Pre(html.EscapeString(preview(p.Text)))})
+	}
+	return display.NewBundle(display.MIMEHTML, t.HTML(), c.String())
 }
 
 // where names a piece's file and block.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -123,12 +124,7 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) []byte {
 	b.WriteByte('{')
 	if metadata != nil {
 		b.WriteString(`"__metadata__":{`)
-		keys := make([]string, 0, len(metadata))
-		for k := range metadata {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
+		for i, k := range slices.Sorted(maps.Keys(metadata)) {
 			if i > 0 {
 				b.WriteByte(',')
 			}

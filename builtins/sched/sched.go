@@ -3,6 +3,7 @@ package sched
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -117,12 +118,11 @@ func New(name string, lr float64, warmup, total int, opts ...Option) (*Schedule,
 }
 
 func lookup(name string) *kind {
-	for i := range kinds {
-		if kinds[i].name == name {
-			return &kinds[i]
-		}
+	i := slices.IndexFunc(kinds, func(k kind) bool { return k.name == name })
+	if i < 0 {
+		return nil
 	}
-	return nil
+	return &kinds[i]
 }
 
 // set applies one option after checking that the schedule takes it and that

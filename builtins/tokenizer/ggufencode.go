@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -84,7 +86,7 @@ func newSpecialSplitter(tokens []string, attrs []tokenAttr) *specialSplitter {
 			s.tokens = append(s.tokens, specialToken{tokens[id], int32(id)})
 		}
 	}
-	sort.SliceStable(s.tokens, func(i, j int) bool { return len(s.tokens[i].text) > len(s.tokens[j].text) })
+	slices.SortStableFunc(s.tokens, func(a, b specialToken) int { return cmp.Compare(len(b.text), len(a.text)) })
 	return s
 }
 

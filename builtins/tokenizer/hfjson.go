@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -391,12 +392,7 @@ func hasByteLevel(raw json.RawMessage) bool {
 	if c.Type != "Sequence" || json.Unmarshal(c.raw, &s) != nil {
 		return false
 	}
-	for _, p := range s.Pretokenizers {
-		if hasByteLevel(p) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.Pretokenizers, hasByteLevel)
 }
 
 // parseMetaspace reads a Metaspace pre-tokenizer, in its current form

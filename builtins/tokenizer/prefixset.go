@@ -1,6 +1,9 @@
 package tokenizer
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // prefixSet finds the longest of a set of strings that starts a text. It
 // serves SentencePiece's user-defined symbols, which are few.
@@ -17,8 +20,7 @@ func newPrefixSet(words []string) *prefixSet {
 		p.byFirst[w[0]] = append(p.byFirst[w[0]], w)
 	}
 	for i := range p.byFirst {
-		ws := p.byFirst[i]
-		sort.SliceStable(ws, func(a, b int) bool { return len(ws[a]) > len(ws[b]) })
+		slices.SortStableFunc(p.byFirst[i], func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	}
 	return p
 }

@@ -2,7 +2,10 @@ package tokenizer
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
+
+	"github.com/golora/golora/internal/busy"
 )
 
 // The special tokens of a tokenizer made by TrainBPE, with ids 0, 1, 2.
@@ -23,12 +26,21 @@ const (
 // The result is what Save writes: a tokenizer.json that Hugging Face
 // tokenizers loads and encodes identically, with a post-processor that
 // puts <s> in front of a sequence.
-func TrainBPE(texts []string, vocabSize int) (*Tokenizer, error) {
+//
+// ctx stops the training between texts as it counts words and between
+// merges, and TrainBPE then returns ctx's error.
+func TrainBPE(ctx context.Context, texts []string, vocabSize int) (*Tokenizer, error) {
+	defer busy.Enter(ctx)()
 	if vocabSize < 3+256 {
 		return nil, fmt.Errorf("tokenizer: TrainBPE: vocabSize %d is below 259, the special tokens and bytes", vocabSize)
 	}
-	tr := newTrainer(texts)
-	tr.train(vocabSize)
+	tr, err := newTrainer(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: TrainBPE: %w", err)
+	}
+	if err := tr.train(ctx, vocabSize); err != nil {
+		return nil, fmt.Errorf("tokenizer: TrainBPE: %w", err)
+	}
 	data := trainedJSON(tr.vocab, tr.merges)
 	t, err := parseJSON("", data)
 	if err != nil {
@@ -55,7 +67,8 @@ type trainWord struct {
 	count int
 }
 
-func newTrainer(texts []string) *trainer {
+// newTrainer counts the words of texts and the pairs in them.
+func newTrainer(ctx context.Context, texts []string) (*trainer, error) {
 	tr := &trainer{
 		vocab: []string{TrainedBOS, TrainedEOS, TrainedPAD},
 		ids:   map[string]int32{},
@@ -69,7 +82,10 @@ func newTrainer(texts []string) *trainer {
 		tr.ids[v] = int32(i)
 	}
 	index := map[string]int32{}
-	for _, text := range texts {
+	for i, text := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("counting the words of text %d of %d: %w", i, len(texts), err)
+		}
 		b := []byte(text)
 		splitGPT2(b, func(start, end int) {
 			w := string(b[start:end])
@@ -97,7 +113,7 @@ func newTrainer(texts []string) *trainer {
 		tr.queue = append(tr.queue, tr.entry(key, n))
 	}
 	heap.Init(&tr.queue)
-	return tr
+	return tr, nil
 }
 
 func (tr *trainer) entry(key uint64, n int) pairEntry {
@@ -105,11 +121,14 @@ func (tr *trainer) entry(key uint64, n int) pairEntry {
 }
 
 // train merges the best pair until the vocabulary is full.
-func (tr *trainer) train(vocabSize int) {
+func (tr *trainer) train(ctx context.Context, vocabSize int) error {
 	for len(tr.vocab) < vocabSize && tr.queue.Len() > 0 {
 		e := heap.Pop(&tr.queue).(pairEntry)
 		if tr.pairs[e.key] != e.count || e.count == 0 {
 			continue // stale
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("merging, with %d of %d tokens: %w", len(tr.vocab), vocabSize, err)
 		}
 		merged := e.a + e.b
 		id, ok := tr.ids[merged]
@@ -121,6 +140,7 @@ func (tr *trainer) train(vocabSize int) {
 		tr.merges = append(tr.merges, [2]string{e.a, e.b})
 		tr.apply(e.key, id)
 	}
+	return nil
 }
 
 // apply replaces the pair key by id in every word that holds it, keeping

@@ -1,7 +1,9 @@
 package tokenizer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -18,7 +20,7 @@ const trainedVocab = 1000
 
 func trainCorpus(t testing.TB) *Tokenizer {
 	t.Helper()
-	tok, err := TrainBPE(corpus(t), trainedVocab)
+	tok, err := TrainBPE(context.Background(), corpus(t), trainedVocab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +51,13 @@ func TestTrainBPE(t *testing.T) {
 	if n := len(tok.Encode(all, false)); n*2 > len(all) {
 		t.Errorf("%d tokens for the %d bytes it was trained on: merges barely compress", n, len(all))
 	}
-	if _, err := TrainBPE(nil, 100); err == nil {
+	if _, err := TrainBPE(context.Background(), nil, 100); err == nil {
 		t.Error("TrainBPE with vocabSize 100: no error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := TrainBPE(ctx, corpus(t), trainedVocab); !errors.Is(err, context.Canceled) {
+		t.Errorf("TrainBPE with a cancelled context: error %v, want context.Canceled", err)
 	}
 }
 
