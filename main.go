@@ -23,11 +23,12 @@ import (
 	"syscall"
 
 	"github.com/golora/golora/bench"
-	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/kernel"
 	"github.com/golora/golora/kernelspec"
 	"github.com/golora/golora/runtime"
+	"github.com/golora/golora/runtime/notebook"
+	"github.com/golora/golora/runtime/repl"
 )
 
 // Version is golora's version.
@@ -64,7 +65,7 @@ func main() {
 	case "run":
 		err = runNotebook(args)
 	case "repl":
-		err = repl(args)
+		err = runREPL(args)
 	case "bench":
 		err = runBench(args)
 	case "version", "--version", "-v":
@@ -92,6 +93,10 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// A runtime session is the kernel's evaluator; neither package imports the
+// other.
+var _ kernel.Evaluator = (*runtime.Session)(nil)
+
 func runKernel(args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: golora kernel CONNECTION_FILE")
@@ -105,10 +110,10 @@ func runKernel(args []string) error {
 		return err
 	}
 	defer s.Close()
-	k, err := kernel.New(conn, evaluator{s}, kernel.Info{
-		Implementation:        "golora",
+	k, err := kernel.New(conn, s, kernel.Info{
+		Implementation:        kernelspec.Name,
 		ImplementationVersion: Version,
-		LanguageVersion:       strings.TrimPrefix(goruntime.Version(), "go"),
+		Language:              kernelspec.Language(),
 		Banner:                fmt.Sprintf("golora %s — Go cells (yaegi) with LoRA builtins. %%help for help.", Version),
 		HelpLinks:             []kernel.HelpLink{{Text: "Go standard library", URL: "https://pkg.go.dev/std"}},
 	}, s.Console())
@@ -206,10 +211,10 @@ func runNotebook(args []string) error {
 	inplace := fs.Bool("inplace", false, "write the executed notebook over the input")
 	allow := fs.Bool("allow-errors", false, "run every cell even after one fails")
 	quiet := fs.Bool("q", false, "do not echo the cells' output to the terminal")
-	maxMB := fs.Float64("max-output-mb", runtime.DefaultMaxOutput>>20, "the most MB of text a cell keeps in the written notebook (0: no limit); the terminal sees all of it")
-	var params []runtime.Param
+	maxMB := fs.Float64("max-output-mb", notebook.DefaultMaxOutput>>20, "the most MB of text a cell keeps in the written notebook (0: no limit); the terminal sees all of it")
+	var params []notebook.Param
 	fs.Func("p", "set a parameter: name=value (repeatable)", func(s string) error {
-		p, err := runtime.ParseParam(s)
+		p, err := notebook.ParseParam(s)
 		if err == nil {
 			params = append(params, p)
 		}
@@ -265,11 +270,11 @@ func runNotebook(args []string) error {
 	if maxOutput <= 0 {
 		maxOutput = -1
 	}
-	err = s.RunNotebook(ctx, path, runtime.RunOptions{Output: *out, Params: params, AllowErrors: *allow, Log: logw, MaxOutput: maxOutput})
+	err = notebook.Run(ctx, s, path, notebook.Options{Output: *out, Params: params, AllowErrors: *allow, Log: logw, MaxOutput: maxOutput})
 	if *out != "" {
 		fmt.Fprintf(console, "golora: wrote %s\n", *out)
 	}
-	var cellErr *runtime.ErrCell
+	var cellErr *notebook.CellError
 	if errors.As(err, &cellErr) {
 		fmt.Fprintf(console, "golora: %v\n", err)
 		return exitError(1)
@@ -277,7 +282,7 @@ func runNotebook(args []string) error {
 	return err
 }
 
-func repl(args []string) error {
+func runREPL(args []string) error {
 	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
 	images := fs.String("images", "golora-images", "folder for images that cells display")
 	if err := fs.Parse(args); err != nil {
@@ -288,7 +293,16 @@ func repl(args []string) error {
 		return err
 	}
 	defer s.Close()
-	return s.REPL(context.Background(), os.Stdin, os.Stdout, *images)
+	// Ctrl-C interrupts the running cell, not the REPL.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		for range sig {
+			s.Interrupt()
+		}
+	}()
+	return repl.Run(context.Background(), s, os.Stdin, os.Stdout, *images)
 }
 
 func runBench(args []string) error {
@@ -313,49 +327,4 @@ func runBench(args []string) error {
 	}
 	fmt.Printf("golora bench: LoRA r8 on q,v, AdamW, float32 (bfloat16 products where a configuration says so), %d warm-up and %d timed steps; backend %s\n", *warmup, *steps, llama.Backend())
 	return bench.Run(ctx, os.Stdout, bench.Options{Configs: *configs, Names: fs.Args(), Warmup: *warmup, Steps: *steps, Python: *python, TorchDevice: *device, PEFT: *usePEFT, Self: self})
-}
-
-// evaluator adapts a runtime session to the kernel's Evaluator.
-type evaluator struct{ s *runtime.Session }
-
-var _ kernel.Evaluator = evaluator{}
-
-func (e evaluator) Execute(ctx context.Context, code string, count int, store bool, out kernel.Output) kernel.Outcome {
-	res := e.s.Execute(ctx, code, runtime.ExecOptions{Count: count, StoreHistory: store}, out)
-	o := kernel.Outcome{Value: res.Value, Page: res.Page}
-	if res.Err != nil {
-		o.Err = &kernel.CellError{Name: res.Err.Name, Value: res.Err.Value, Traceback: res.Err.Traceback}
-	}
-	return o
-}
-
-func (e evaluator) Interrupt() { e.s.Interrupt() }
-
-func (e evaluator) Complete(code string, cursor int) kernel.Completion {
-	c := e.s.Complete(code, cursor)
-	return kernel.Completion{Matches: c.Matches, Kinds: c.Kinds, Start: c.Start, End: c.End}
-}
-
-func (e evaluator) Inspect(code string, cursor int, detail bool) (display.Bundle, bool) {
-	return e.s.Inspect(code, cursor, detail)
-}
-
-func (e evaluator) IsComplete(code string) (string, string) { return e.s.IsComplete(code) }
-
-func (e evaluator) History(q kernel.HistoryQuery) []kernel.HistoryEntry {
-	h := e.s.History()
-	var list []runtime.HistoryEntry
-	switch q.AccessType {
-	case "tail":
-		list = h.Tail(q.N)
-	case "range":
-		list = h.Range(q.Session, q.Start, q.Stop)
-	case "search":
-		list = h.Search(q.Pattern, q.N, q.Unique)
-	}
-	out := make([]kernel.HistoryEntry, len(list))
-	for i, x := range list {
-		out[i] = kernel.HistoryEntry{Session: x.Session, Line: x.Line, Input: x.Input, Output: x.Output}
-	}
-	return out
 }

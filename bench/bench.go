@@ -16,9 +16,10 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/lora"
+	"github.com/golora/golora/internal/cellout"
+	"github.com/golora/golora/output"
 )
 
 // Config is one configuration of configs.json.
@@ -104,7 +105,7 @@ func StepFLOPs(c Config) float64 {
 // Measure trains the configuration's LoRA for warmup+steps steps on random
 // tokens and times the last steps.
 func Measure(ctx context.Context, c Config, warmup, steps int) (Result, error) {
-	restore := display.SetSink(discard{})
+	restore := cellout.SetSink(discard{})
 	defer restore()
 	// A bfloat16 configuration keeps its weights in bfloat16, as PyTorch
 	// runs a model loaded in bfloat16: the products in bfloat16, the
@@ -299,6 +300,6 @@ func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.P
 
 type discard struct{}
 
-func (discard) Display(display.Bundle, display.ID) {}
-func (discard) Update(display.Bundle, display.ID)  {}
-func (discard) ClearOutput(bool)                   {}
+func (discard) Display(output.Bundle, output.ID) {}
+func (discard) Update(output.Bundle, output.ID)  {}
+func (discard) ClearOutput(bool)                 {}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/lora"
+	"github.com/golora/golora/internal/cellout"
 )
 
 func tinyConfig(t *testing.T) Config {
@@ -73,7 +73,7 @@ func TestDistinctProducts(t *testing.T) {
 		for i := range ids {
 			ids[i] = i % c.Vocab
 		}
-		restore := display.SetSink(discard{})
+		restore := cellout.SetSink(discard{})
 		run, err := lora.Train(context.Background(), m, lora.FromExamples([]lora.Example{{IDs: ids}}), lora.Config{
 			Name: c.Name, Rank: rank, Alpha: 16, Targets: []string{"q", "v"}, Epochs: 1, MicroBatch: 1, Batch: 1,
 			CutoffLen: c.Seq, NoWarmup: true, OutputDir: t.TempDir(), PlotEvery: 1 << 30,

@@ -30,6 +30,10 @@
 // shuts the kernel down as on SIGTERM. golora kernel watches once a second.
 //
 // The package knows nothing of Go or of the interpreter: it talks to an
-// Evaluator, and hands each running cell an Output that turns streams and
-// displays into iopub messages and input requests into stdin messages.
+// Evaluator, declared in the types of package cell that golora's runtime
+// implements without importing the kernel, and hands each running cell a
+// cell.Output that turns streams and displays (package output's bundles)
+// into iopub messages and input requests into stdin messages. What a
+// kernel_info reply says of the language comes in Info, from package
+// kernelspec.
 package kernel

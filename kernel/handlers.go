@@ -4,7 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
+	"github.com/golora/golora/output"
 )
 
 // shellHandlers answer the shell channel; controlHandlers the control
@@ -40,18 +41,10 @@ func (k *Kernel) handleKernelInfoRequest(_ context.Context, s *socket, req *Mess
 		"protocol_version":       ProtocolVersion,
 		"implementation":         k.info.Implementation,
 		"implementation_version": k.info.ImplementationVersion,
-		"language_info": map[string]any{
-			"name":               "go",
-			"version":            k.info.LanguageVersion,
-			"mimetype":           "text/x-go",
-			"file_extension":     ".go",
-			"pygments_lexer":     "go",
-			"codemirror_mode":    "go",
-			"nbconvert_exporter": "script",
-		},
-		"banner":     k.info.Banner,
-		"help_links": links,
-		"debugger":   false,
+		"language_info":          k.info.Language,
+		"banner":                 k.info.Banner,
+		"help_links":             links,
+		"debugger":               false,
 	})
 }
 
@@ -87,7 +80,7 @@ func (k *Kernel) handleExecuteRequest(ctx context.Context, s *socket, req *Messa
 	if !store {
 		cellCount = 0
 	}
-	res := k.eval.Execute(ctx, c.Code, cellCount, store, out)
+	res := k.eval.Execute(ctx, c.Code, cell.ExecOptions{Count: cellCount, StoreHistory: store}, out)
 	if res.Err != nil {
 		e := res.Err
 		k.publish(req, "error", map[string]any{"ename": e.Name, "evalue": e.Value, "traceback": nonNil(e.Traceback)})
@@ -119,7 +112,7 @@ func (k *Kernel) handleExecuteRequest(ctx context.Context, s *socket, req *Messa
 func (k *Kernel) userExpressions(ctx context.Context, exprs map[string]string) map[string]any {
 	out := map[string]any{}
 	for name, expr := range exprs {
-		res := k.eval.Execute(ctx, expr, 0, false, discard{})
+		res := k.eval.Execute(ctx, expr, cell.ExecOptions{}, discard{})
 		switch {
 		case res.Err != nil:
 			out[name] = errorContent(res.Err.Name, res.Err.Value, nonNil(res.Err.Traceback))
@@ -227,7 +220,7 @@ func (k *Kernel) handleHistoryRequest(_ context.Context, s *socket, req *Message
 		k.reply(s, req, "history_reply", errorContent("BadRequest", err.Error(), nil))
 		return
 	}
-	entries := k.eval.History(HistoryQuery{Output: c.Output, AccessType: c.HistAccessType, Session: c.Session, Start: c.Start, Stop: c.Stop, N: c.N, Pattern: c.Pattern, Unique: c.Unique})
+	entries := k.eval.History(cell.HistoryQuery{Output: c.Output, AccessType: c.HistAccessType, Session: c.Session, Start: c.Start, Stop: c.Stop, N: c.N, Pattern: c.Pattern, Unique: c.Unique})
 	history := make([]any, len(entries))
 	for i, e := range entries {
 		var item any = e.Input
@@ -288,11 +281,11 @@ func (k *Kernel) handleShutdownRequest(_ context.Context, s *socket, req *Messag
 	k.shutdown(c.Restart)
 }
 
-// discard is the Output of user expressions: they show nothing.
+// discard is the cell.Output of user expressions: they show nothing.
 type discard struct{}
 
-func (discard) Display(display.Bundle, display.ID)                  {}
-func (discard) Update(display.Bundle, display.ID)                   {}
+func (discard) Display(output.Bundle, output.ID)                    {}
+func (discard) Update(output.Bundle, output.ID)                     {}
 func (discard) ClearOutput(bool)                                    {}
 func (discard) Stream(string, string)                               {}
 func (discard) Input(context.Context, string, bool) (string, error) { return "", errNoStdin }

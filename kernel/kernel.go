@@ -13,13 +13,15 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
+
+	"github.com/golora/golora/kernelspec"
 )
 
 // Info describes the kernel in kernel_info replies.
 type Info struct {
 	Implementation        string
 	ImplementationVersion string
-	LanguageVersion       string
+	Language              kernelspec.LanguageInfo // the reply's language_info
 	Banner                string
 	HelpLinks             []HelpLink
 }

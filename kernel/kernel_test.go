@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
-	"github.com/golora/golora/builtins/display"
+
+	"github.com/golora/golora/cell"
+	"github.com/golora/golora/output"
 )
 
 // wait bounds every wait of these tests for an answer that should come;
@@ -34,7 +37,7 @@ func newFakeEval() *fakeEval {
 	return &fakeEval{started: make(chan string, 16), interrupted: make(chan struct{}, 1), release: make(chan struct{})}
 }
 
-func (e *fakeEval) Execute(ctx context.Context, code string, count int, store bool, out Output) Outcome {
+func (e *fakeEval) Execute(ctx context.Context, code string, opts cell.ExecOptions, out cell.Output) cell.Outcome {
 	e.record(code)
 	e.started <- code
 	switch code {
@@ -44,7 +47,7 @@ func (e *fakeEval) Execute(ctx context.Context, code string, count int, store bo
 	case "stubborn":
 		<-e.release
 	}
-	return Outcome{}
+	return cell.Outcome{}
 }
 
 func (e *fakeEval) record(code string) {
@@ -56,7 +59,7 @@ func (e *fakeEval) record(code string) {
 func (e *fakeEval) ran() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]string(nil), e.codes...)
+	return slices.Clone(e.codes)
 }
 
 func (e *fakeEval) Interrupt() {
@@ -66,10 +69,10 @@ func (e *fakeEval) Interrupt() {
 	}
 }
 
-func (e *fakeEval) Complete(string, int) Completion                  { return Completion{} }
-func (e *fakeEval) Inspect(string, int, bool) (display.Bundle, bool) { return display.Bundle{}, false }
-func (e *fakeEval) IsComplete(string) (string, string)               { return "complete", "" }
-func (e *fakeEval) History(HistoryQuery) []HistoryEntry              { return nil }
+func (e *fakeEval) Complete(string, int) cell.Completion            { return cell.Completion{} }
+func (e *fakeEval) Inspect(string, int, bool) (output.Bundle, bool) { return output.Bundle{}, false }
+func (e *fakeEval) IsComplete(string) (string, string)              { return "complete", "" }
+func (e *fakeEval) History(cell.HistoryQuery) []cell.HistoryEntry   { return nil }
 
 // syncBuffer is a log that a test reads while the kernel writes it.
 type syncBuffer struct {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,13 +63,7 @@ func Decode(frames [][]byte, key []byte) (*Message, error) {
 	if len(frames) > maxFrames {
 		return nil, fmt.Errorf("%w: %d frames", ErrBadMessage, len(frames))
 	}
-	d := -1
-	for i, f := range frames {
-		if bytes.Equal(f, delimiter) {
-			d = i
-			break
-		}
-	}
+	d := slices.IndexFunc(frames, func(f []byte) bool { return bytes.Equal(f, delimiter) })
 	if d < 0 {
 		return nil, fmt.Errorf("%w: no <IDS|MSG> delimiter", ErrBadMessage)
 	}

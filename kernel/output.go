@@ -2,14 +2,16 @@ package kernel
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
-	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
+	"github.com/golora/golora/output"
 )
 
-var errNoStdin = errors.New("the front end does not allow input (allow_stdin is false): give the value in the cell instead of reading it")
+// errNoStdin is the input error of a request whose allow_stdin is false.
+var errNoStdin = fmt.Errorf("%w (the request's allow_stdin is false)", cell.ErrNoInput)
 
-// cellOutput is the Output of one execute request: streams and displays
+// cellOutput is the cell.Output of one execute request: streams and displays
 // become iopub messages whose parent is the request, input becomes an
 // input_request on the stdin channel.
 type cellOutput struct {
@@ -22,7 +24,7 @@ func (o *cellOutput) Stream(name, text string) {
 	o.k.publish(o.req, "stream", map[string]any{"name": name, "text": text})
 }
 
-func (o *cellOutput) Display(b display.Bundle, id display.ID) {
+func (o *cellOutput) Display(b output.Bundle, id output.ID) {
 	content := map[string]any{"data": b.Data, "metadata": nonNilMap(b.Metadata), "transient": map[string]any{}}
 	if id != "" {
 		content["transient"] = map[string]any{"display_id": string(id)}
@@ -30,7 +32,7 @@ func (o *cellOutput) Display(b display.Bundle, id display.ID) {
 	o.k.publish(o.req, "display_data", content)
 }
 
-func (o *cellOutput) Update(b display.Bundle, id display.ID) {
+func (o *cellOutput) Update(b output.Bundle, id output.ID) {
 	o.k.publish(o.req, "update_display_data", map[string]any{"data": b.Data, "metadata": nonNilMap(b.Metadata), "transient": map[string]any{"display_id": string(id)}})
 }
 

@@ -1,6 +1,11 @@
 // Package kernelspec installs golora as a Jupyter kernel: a folder named
 // golora holding kernel.json, which tells Jupyter how to start the kernel,
 // and the logos that the launcher shows.
+//
+// It is also where golora's name and language are said once: Name, the
+// display name and language of the shipped kernel.json (Template), and
+// Language, the language_info that the kernel's kernel_info replies and
+// the notebooks that `golora run` writes carry.
 package kernelspec
 
 import (
@@ -11,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/golora/golora/internal/atomicfile"
 )
@@ -40,6 +46,32 @@ func Template() (Spec, error) {
 	}
 	err = json.Unmarshal(data, &s)
 	return s, err
+}
+
+// LanguageInfo describes the language of golora's cells as Jupyter's
+// language_info does.
+type LanguageInfo struct {
+	Name              string `json:"name"`
+	Version           string `json:"version"`
+	MIMEType          string `json:"mimetype"`
+	FileExtension     string `json:"file_extension"`
+	PygmentsLexer     string `json:"pygments_lexer"`
+	CodeMirrorMode    string `json:"codemirror_mode"`
+	NbconvertExporter string `json:"nbconvert_exporter"`
+}
+
+// Language returns the language_info of golora's cells: Go, at the version
+// golora was built with.
+func Language() LanguageInfo {
+	return LanguageInfo{
+		Name:              "go",
+		Version:           strings.TrimPrefix(runtime.Version(), "go"),
+		MIMEType:          "text/x-go",
+		FileExtension:     ".go",
+		PygmentsLexer:     "go",
+		CodeMirrorMode:    "go",
+		NbconvertExporter: "script",
+	}
 }
 
 // Where says where to install: exactly one of User, SysPrefix and Prefix.

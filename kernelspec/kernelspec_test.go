@@ -67,3 +67,16 @@ func TestUserDirFollowsJupyterDataDir(t *testing.T) {
 		t.Error("--sys-prefix without an environment succeeded")
 	}
 }
+
+// TestLanguageMatchesKernelJSON: the language_info that the kernel and
+// golora run write names the language of the shipped kernel.json.
+func TestLanguageMatchesKernelJSON(t *testing.T) {
+	spec, err := Template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lang := Language()
+	if lang.Name != spec.Language || lang.FileExtension != "."+spec.Language || lang.Version == "" {
+		t.Errorf("language_info %+v for kernel.json's language %q", lang, spec.Language)
+	}
+}

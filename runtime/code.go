@@ -15,14 +15,15 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
 )
 
 // runCode runs one code segment of a cell: imports, then declarations, then
 // statements in order. The value of a final expression is the result.
-func (s *Session) runCode(ctx context.Context, name, src string) Result {
+func (s *Session) runCode(ctx context.Context, name, src string) cell.Outcome {
 	items := splitItems(src)
 	if len(items) == 0 {
-		return Result{}
+		return cell.Outcome{}
 	}
 	s.file = name
 	fset := s.in.FileSet()
@@ -45,7 +46,7 @@ func (s *Session) runCode(ctx context.Context, name, src string) Result {
 			}
 			stmts, _, err := parseStmts(fset, name, line, col, src[it.start:items[j].end])
 			if err != nil {
-				return Result{Err: syntaxError(err, src)}
+				return cell.Outcome{Err: syntaxError(err, src)}
 			}
 			for _, st := range stmts {
 				nodes = append(nodes, st)
@@ -57,7 +58,7 @@ func (s *Session) runCode(ctx context.Context, name, src string) Result {
 		}
 		node, p, err := parseDecl(fset, name, line, col, "", src[it.start:it.end])
 		if err != nil {
-			return Result{Err: syntaxError(err, src)}
+			return cell.Outcome{Err: syntaxError(err, src)}
 		}
 		nodes = append(nodes, node)
 		switch n := node.(type) {
@@ -84,18 +85,18 @@ func (s *Session) runCode(ctx context.Context, name, src string) Result {
 	}
 
 	if err := s.importAll(imports, nodes); err != nil {
-		return Result{Err: err}
+		return cell.Outcome{Err: err}
 	}
 	if len(ds.decls) > 0 || len(ds.values) > 0 {
 		if err := s.declare(ctx, ds); err != nil {
-			return Result{Err: err}
+			return cell.Outcome{Err: err}
 		}
 	}
-	var res Result
+	var res cell.Outcome
 	for bi, stmts := range blocks {
 		v, err := s.runStmts(ctx, name, stmts, bi == len(blocks)-1 && items[len(items)-1].kind == itemStmt)
 		if err != nil {
-			return Result{Err: err}
+			return cell.Outcome{Err: err}
 		}
 		res.Value = v
 	}
@@ -107,7 +108,7 @@ func (s *Session) runCode(ctx context.Context, name, src string) Result {
 
 // importAll imports what the cell imports and the packages it uses without
 // importing them. A package imported before is not imported again.
-func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *Error {
+func (s *Session) importAll(specs []*ast.ImportSpec, nodes []ast.Node) *cell.Error {
 	st := s.state
 	type imp struct{ name, path string }
 	var want []imp
@@ -188,7 +189,7 @@ func firstSelection(nodes []ast.Node, x string) string {
 
 // importInto makes every package the notebook imported visible in a cell
 // file.
-func (s *Session) importInto(file string) *Error {
+func (s *Session) importInto(file string) *cell.Error {
 	st := s.state
 	done := st.files[file]
 	if done == nil {
@@ -228,10 +229,10 @@ func (s *Session) importInto(file string) *Error {
 // already use; when that does not compile (v has another type), x becomes a
 // new variable and the funcs that use it are compiled again. With last, the
 // value of a final expression statement is returned.
-func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, last bool) (*display.Bundle, *Error) {
+func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, last bool) (*display.Bundle, *cell.Error) {
 	st := s.state
 	var group []ast.Stmt
-	flush := func() *Error {
+	flush := func() *cell.Error {
 		if len(group) == 0 {
 			return nil
 		}
@@ -344,7 +345,7 @@ func allGlobals(a *ast.AssignStmt, st *state) bool {
 }
 
 // redeclared recompiles what uses globals that became new variables.
-func (s *Session) redeclared(ctx context.Context, names []string) *Error {
+func (s *Session) redeclared(ctx context.Context, names []string) *cell.Error {
 	if len(names) == 0 {
 		return nil
 	}
@@ -376,7 +377,7 @@ func (s *Session) anchor(file string) token.Pos {
 	return f.Package
 }
 
-func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value, *Error) {
+func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value, *cell.Error) {
 	for _, stmt := range stmts {
 		for _, n := range definedNames(stmt) {
 			defer func() { s.state.globals[n] = true }()
@@ -389,7 +390,7 @@ func (s *Session) runBlock(ctx context.Context, stmts []ast.Stmt) (reflect.Value
 		if len(stmts) > 1 {
 			var v reflect.Value
 			for _, st := range stmts {
-				var e *Error
+				var e *cell.Error
 				if v, e = s.runBlock(ctx, []ast.Stmt{st}); e != nil {
 					return v, e
 				}
@@ -424,7 +425,7 @@ func typeAnalysisFailed(err error) bool {
 // defineByValue runs x, y := a, b by evaluating each value into an
 // interface, declaring each variable with the value's type, and setting
 // it. It reports false when the statement is not of that form.
-func (s *Session) defineByValue(ctx context.Context, a *ast.AssignStmt) (bool, *Error) {
+func (s *Session) defineByValue(ctx context.Context, a *ast.AssignStmt) (bool, *cell.Error) {
 	if len(a.Lhs) != len(a.Rhs) {
 		return false, nil
 	}
@@ -508,19 +509,19 @@ func (s *Session) execute(prog *interp.Program) (v reflect.Value, err error) {
 }
 
 // compileError is yaegi's complaint about a cell's code.
-func compileError(err error) *Error {
+func compileError(err error) *cell.Error {
 	msg := err.Error()
 	tb := []string{}
 	if m := errPos.FindStringSubmatch(msg); m != nil {
 		tb = append(tb, fmt.Sprintf("  %s, line %s", m[1], m[2]))
 	}
 	tb = append(tb, red("CompileError")+": "+msg)
-	return &Error{Name: "CompileError", Value: msg, Traceback: tb}
+	return &cell.Error{Name: "CompileError", Value: msg, Traceback: tb}
 }
 
 // runError turns what stopped a running cell into its error: a panic with
 // the interpreted frames it went through, an interrupt, or os.Exit.
-func (s *Session) runError(err error) *Error {
+func (s *Session) runError(err error) *cell.Error {
 	frames := s.stderr.takeFrames()
 	if errors.Is(err, errHardStop) || errors.Is(err, context.Canceled) {
 		return interruptedError(nil)
@@ -554,10 +555,16 @@ func (s *Session) runError(err error) *Error {
 		}
 		tb = append(tb, fmt.Sprintf("  %s, line %s, in %s", m[1], m[2], fn))
 	}
-	return &Error{Name: name, Value: value, Traceback: tb}
+	return &cell.Error{Name: name, Value: value, Traceback: tb}
 }
 
-func interruptedError(cause *Error) *Error {
+// Interrupted returns the error of a cell that an interrupt stopped, as
+// Execute reports it.
+func Interrupted() *cell.Error { return interruptedError(nil) }
+
+// interruptedError is the error of an interrupted cell, with the traceback
+// of what stopped it when that was not the interrupt itself.
+func interruptedError(cause *cell.Error) *cell.Error {
 	e := errorf("Interrupted", "the cell was interrupted")
 	if cause != nil && cause.Name != "Interrupted" {
 		e.Traceback = append(e.Traceback, cause.Traceback...)

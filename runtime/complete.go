@@ -2,20 +2,14 @@ package runtime
 
 import (
 	"go/token"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
 	"unicode/utf8"
-)
 
-// Completion is the answer to a Tab press: the candidates that replace the
-// text between Start and End (Unicode characters, as Jupyter counts), and
-// the kind of each (function, variable, type, module, keyword, field).
-type Completion struct {
-	Matches    []string
-	Kinds      []string
-	Start, End int
-}
+	"github.com/golora/golora/cell"
+)
 
 var universe = map[string]string{
 	"append": "function", "cap": "function", "clear": "function", "close": "function", "complex": "function",
@@ -32,7 +26,7 @@ var universe = map[string]string{
 // Complete lists the completions of the name before the cursor: members of
 // a package or of a variable after a dot, otherwise the notebook's names,
 // packages, Go's predeclared names and keywords.
-func (s *Session) Complete(code string, cursor int) Completion {
+func (s *Session) Complete(code string, cursor int) cell.Completion {
 	off := runeOffset(code, cursor)
 	start := off
 	for start > 0 {
@@ -52,7 +46,7 @@ func (s *Session) Complete(code string, cursor int) Completion {
 	cands := s.candidates(qualifier)
 	s.mu.Unlock()
 
-	c := Completion{Start: utf8.RuneCountInString(code[:off]) - utf8.RuneCountInString(prefix), End: cursor}
+	c := cell.Completion{Start: utf8.RuneCountInString(code[:off]) - utf8.RuneCountInString(prefix), End: cursor}
 	var names []string
 	for name := range cands {
 		if strings.HasPrefix(name, prefix) && !strings.HasPrefix(name, resultPrefix) {
@@ -72,9 +66,7 @@ func (s *Session) Complete(code string, cursor int) Completion {
 func (s *Session) candidates(qualifier string) map[string]string {
 	out := map[string]string{}
 	if qualifier == "" {
-		for n, k := range universe {
-			out[n] = k
-		}
+		maps.Copy(out, universe)
 		for i := token.BREAK; i <= token.VAR; i++ {
 			if i.IsKeyword() {
 				out[i.String()] = "keyword"

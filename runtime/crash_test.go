@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golora/golora/cell"
 )
 
 // crashEnv names the scenario that TestCrashChild plays in a child process.
@@ -35,12 +37,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if name == "notebook" {
-		err := s.RunNotebook(context.Background(), os.Getenv("GOLORA_CRASH_NOTEBOOK"), RunOptions{Output: os.Getenv("GOLORA_CRASH_OUT")})
-		fmt.Fprintln(os.Stderr, "RunNotebook returned", err)
-		return
-	}
-	res := s.Execute(context.Background(), crashCells[name], ExecOptions{Count: 1}, &recorder{})
+	res := s.Execute(context.Background(), crashCells[name], cell.ExecOptions{Count: 1}, &recorder{})
 	fmt.Fprintln(os.Stderr, "between cells")
 	s.Close()
 	fmt.Fprintf(os.Stderr, "the cell returned %v\n", res.Err)
@@ -49,12 +46,12 @@ func TestCrashChild(t *testing.T) {
 // runCrashChild runs TestCrashChild with a scenario and returns its exit
 // status and real standard error. The wait includes the crash watcher's:
 // the child's stderr pipe closes only when the watcher ends too.
-func runCrashChild(t *testing.T, name string, env ...string) (int, string) {
+func runCrashChild(t *testing.T, name string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(append(os.Environ(), crashEnv+"="+name), env...)
+	cmd.Env = append(os.Environ(), crashEnv+"="+name)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = 5 * time.Second
@@ -98,22 +95,5 @@ func TestCrashWatcherEndsWithTheProcess(t *testing.T) {
 	code, stderr := runCrashChild(t, "normal")
 	if code != 0 || !strings.Contains(stderr, "between cells") || !strings.Contains(stderr, "the cell returned <nil>") {
 		t.Errorf("exit status %d, stderr:\n%s", code, stderr)
-	}
-}
-
-// TestRunNotebookCrashSaysWhy: golora run on a notebook whose cell
-// recurses for ever exits non-zero, says why, and keeps the cells before.
-func TestRunNotebookCrashSaysWhy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process that crashes")
-	}
-	path := writeNotebook(t, `fmt.Println("before")`, "func f(n int) int { return f(n+1) + 1 }\nf(0)")
-	out := path + ".out.ipynb"
-	code, stderr := runCrashChild(t, "notebook", "GOLORA_CRASH_NOTEBOOK="+path, "GOLORA_CRASH_OUT="+out)
-	if code == 0 || !strings.Contains(stderr, "fatal error: stack overflow") {
-		t.Errorf("exit status %d, want non-zero and the reason in stderr:\n%.3000s", code, stderr)
-	}
-	if got := readOutputs(t, out); len(got[0]) != 1 || got[0][0]["text"] != "before\n" {
-		t.Errorf("the notebook kept %v for the first cell", got[0])
 	}
 }

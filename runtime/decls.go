@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/golora/golora/cell"
 )
 
 // Re-declarations.
@@ -71,10 +75,7 @@ func (st *state) known(name string) bool {
 }
 
 func (st *state) names() []string {
-	var out []string
-	for n := range st.globals {
-		out = append(out, n)
-	}
+	out := slices.Collect(maps.Keys(st.globals))
 	for k, d := range st.decls {
 		if d.kind != itemMethod {
 			out = append(out, k)
@@ -150,7 +151,7 @@ type declSet struct {
 
 // declare compiles and runs a cell's declarations and recompiles what
 // depends on the names they change.
-func (s *Session) declare(ctx context.Context, ds declSet) *Error {
+func (s *Session) declare(ctx context.Context, ds declSet) *cell.Error {
 	st := s.state
 	fset := s.in.FileSet()
 	changed := map[string]bool{}
@@ -363,7 +364,7 @@ var errPos = regexp.MustCompile(`^(.+?):(\d+):(\d+): `)
 // declaration compiled again from an earlier cell fails, it is left out
 // with a note, and the rest is tried again; an error in the cell's own code
 // is the cell's error.
-func (s *Session) compileDecls(ctx context.Context, file string, list []emitted) *Error {
+func (s *Session) compileDecls(ctx context.Context, file string, list []emitted) *cell.Error {
 	for len(list) > 0 {
 		decls := make([]ast.Decl, len(list))
 		for i, e := range list {

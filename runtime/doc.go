@@ -11,8 +11,18 @@
 // %time and !cmd. The last expression of a cell becomes its value, rendered
 // through builtins/display when it has a rich form.
 //
-// The session writes what a cell produces to an Output: streams, display
-// data and input requests. The Jupyter kernel, `golora run` (RunNotebook)
-// and the terminal REPL (REPL) each provide one; the session knows nothing
-// of ZeroMQ.
+// The session writes what a cell produces to a cell.Output: streams,
+// display data and input requests. It installs that output as the sink of
+// the display library for the cell (internal/cellout), and ends the cell
+// there, so that progress bars left running show where they stopped.
+//
+// A Session is the Jupyter kernel's Evaluator: Execute, Interrupt,
+// Complete, Inspect, IsComplete and History take and return the types of
+// package cell, which the kernel declares its Evaluator in, so that neither
+// package imports the other (main.go wires them and asserts it). The other
+// front ends stand beside the runtime and use only its exported methods:
+// runtime/notebook runs a notebook (`golora run`) and runtime/repl is the
+// terminal REPL. The session itself knows nothing of ZeroMQ, of notebook
+// files or of terminals. The builtin packages that a cell can import, and
+// their names in %help and in import errors, come from builtins/symbols.
 package runtime

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+
+	"github.com/golora/golora/cell"
 )
 
 // Goroutines that cells start.
@@ -38,7 +40,7 @@ const goFunc = "_golora_go"
 type goPanics struct {
 	mu      sync.Mutex
 	cell    string // the running cell's name; "" between cells
-	pending []*Error
+	pending []*cell.Error
 }
 
 func (g *goPanics) setCell(name string) {
@@ -54,7 +56,7 @@ func (g *goPanics) running() string {
 }
 
 // take returns and forgets the panics collected so far.
-func (g *goPanics) take() []*Error {
+func (g *goPanics) take() []*cell.Error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.pending
@@ -62,7 +64,7 @@ func (g *goPanics) take() []*Error {
 	return p
 }
 
-func (g *goPanics) add(e *Error) {
+func (g *goPanics) add(e *cell.Error) {
 	g.mu.Lock()
 	g.pending = append(g.pending, e)
 	g.mu.Unlock()
@@ -95,15 +97,15 @@ func (s *Session) goroutinePanicked(origin string, r any) {
 		value = fmt.Sprintf("os.Exit(%d) in %s ends that goroutine; the kernel keeps running", int(code), where)
 	}
 	fmt.Fprintf(s.console, "golora: %s panicked: %v\n", where, r)
-	s.goPanics.add(&Error{Name: "Panic", Value: value, Traceback: []string{red("Panic") + ": " + value}})
+	s.goPanics.add(&cell.Error{Name: "Panic", Value: value, Traceback: []string{red("Panic") + ": " + value}})
 }
 
 // withGoroutinePanics adds the panics of goroutines to a cell's result: the
 // first becomes the cell's error if it has none.
-func withGoroutinePanics(res Result, panics []*Error) Result {
+func withGoroutinePanics(res cell.Outcome, panics []*cell.Error) cell.Outcome {
 	for _, p := range panics {
 		if res.Err == nil {
-			res = Result{Err: p}
+			res = cell.Outcome{Err: p}
 			continue
 		}
 		res.Err.Traceback = append(res.Err.Traceback, p.Traceback...)

@@ -1,34 +1,44 @@
 package runtime
 
 import (
+	"slices"
 	"sync"
+
+	"github.com/golora/golora/cell"
 )
 
-// History is the record of the cells a session ran, numbered by execution
+// History answers a history request: the last N cells ("tail"), the cells
+// of a session numbered from Start to Stop ("range"), or the last N whose
+// input matches Pattern ("search"). Any other access type gets nothing.
+func (s *Session) History(q cell.HistoryQuery) []cell.HistoryEntry {
+	switch q.AccessType {
+	case "tail":
+		return s.history.tail(q.N)
+	case "range":
+		return s.history.inRange(q.Session, q.Start, q.Stop)
+	case "search":
+		return s.history.search(q.Pattern, q.N, q.Unique)
+	}
+	return nil
+}
+
+// history is the record of the cells a session ran, numbered by execution
 // count, as Jupyter's history requests see it. Session is always 1: a
 // kernel process is one session.
-type History struct {
+type history struct {
 	mu      sync.Mutex
-	entries []HistoryEntry
+	entries []cell.HistoryEntry
 }
 
-// HistoryEntry is one cell of the history.
-type HistoryEntry struct {
-	Session int
-	Line    int // the cell's execution count
-	Input   string
-	Output  string // text of the cell's value, if it had one
-}
+func newHistory() *history { return &history{} }
 
-func newHistory() *History { return &History{} }
-
-func (h *History) add(line int, input string) {
+func (h *history) add(line int, input string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.entries = append(h.entries, HistoryEntry{Session: 1, Line: line, Input: input})
+	h.entries = append(h.entries, cell.HistoryEntry{Session: 1, Line: line, Input: input})
 }
 
-func (h *History) setOutput(line int, output string) {
+func (h *history) setOutput(line int, output string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := len(h.entries) - 1; i >= 0; i-- {
@@ -39,22 +49,22 @@ func (h *History) setOutput(line int, output string) {
 	}
 }
 
-// Tail returns the last n entries, oldest first.
-func (h *History) Tail(n int) []HistoryEntry {
+// tail returns the last n entries, oldest first.
+func (h *history) tail(n int) []cell.HistoryEntry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if n <= 0 || n > len(h.entries) {
 		n = len(h.entries)
 	}
-	return append([]HistoryEntry(nil), h.entries[len(h.entries)-n:]...)
+	return slices.Clone(h.entries[len(h.entries)-n:])
 }
 
-// Range returns the entries of session whose line is in [start, stop); a
+// inRange returns the entries of session whose line is in [start, stop); a
 // stop of 0 or less means to the end.
-func (h *History) Range(session, start, stop int) []HistoryEntry {
+func (h *history) inRange(session, start, stop int) []cell.HistoryEntry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []HistoryEntry
+	var out []cell.HistoryEntry
 	for _, e := range h.entries {
 		if session != 0 && e.Session != session {
 			continue
@@ -66,15 +76,15 @@ func (h *History) Range(session, start, stop int) []HistoryEntry {
 	return out
 }
 
-// Search returns the entries whose input matches the glob pattern (see
+// search returns the entries whose input matches the glob pattern (see
 // globMatch; an empty pattern matches everything), the last n of them when
 // n > 0, oldest first. With
 // unique, an input that occurs several times is listed once, at its last
 // occurrence.
-func (h *History) Search(pattern string, n int, unique bool) []HistoryEntry {
+func (h *history) search(pattern string, n int, unique bool) []cell.HistoryEntry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []HistoryEntry
+	var out []cell.HistoryEntry
 	seen := map[string]bool{}
 	for i := len(h.entries) - 1; i >= 0; i-- {
 		e := h.entries[i]
@@ -90,9 +100,7 @@ func (h *History) Search(pattern string, n int, unique bool) []HistoryEntry {
 			break
 		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out
 }
 

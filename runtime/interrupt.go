@@ -1,16 +1,13 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"reflect"
-	"runtime"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/golora/golora/internal/busy"
 	"github.com/traefik/yaegi/interp"
 )
 
@@ -21,12 +18,22 @@ import (
 // finished — a partial training run with its adapter saved — and the cell's
 // interpreted code goes on with that value. Interpreted code itself (a
 // `for {}` loop) does not look at ctx: yaegi stops it only by abandoning
-// the run, which would also throw away a builtin's result. So after an
-// interrupt the runtime watches the goroutine that runs the cell: while a
-// builtin is on top of its stack the builtin is finishing its step, and the
-// runtime waits; once interpreted code or anything else has been running
-// for afterBuiltin, or after builtinGrace, or at a second interrupt, it
+// the run, which would also throw away a builtin's result. So the cell's
+// ctx carries a busy.Counter, and every builtin that takes a ctx counts
+// itself in it for as long as it runs (busy.Enter at its boundary). After
+// an interrupt the runtime reads the counter: while a builtin runs, the
+// builtin is finishing its step, and the runtime waits; once no builtin has
+// run for afterBuiltin, or after builtinGrace, or at a second interrupt, it
 // stops the interpreter.
+//
+// The runtime waits only for what the counter shows. A builtin that takes
+// no ctx (Model.Save) is not counted: an interrupt while it runs ends the
+// cell at once; the compiled call goes on to its end in the background (a
+// Save still writes its file), but the cell's code after it does not run.
+// A builtin is counted wherever it runs with the cell's ctx, in a goroutine
+// that the cell started too, and for as long as it runs, also while it
+// calls back into a function of the cell: interpreted code in such a
+// callback is stopped only after builtinGrace or at a second interrupt.
 const builtinGrace = 2 * time.Minute
 
 // afterBuiltin is how long interpreted code may run after a builtin
@@ -34,25 +41,28 @@ const builtinGrace = 2 * time.Minute
 // runtime stops it.
 const afterBuiltin = 300 * time.Millisecond
 
-// pollInterval is how often an interrupted cell's goroutine is looked at.
+// pollInterval is how often an interrupted cell's busy counter is read.
 const pollInterval = 50 * time.Millisecond
 
 type interruptState struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	count  int
-	hard   chan struct{}
+	mu       sync.Mutex
+	cancel   context.CancelFunc
+	builtins *busy.Counter // the running cell's
+	count    int
+	hard     chan struct{}
 }
 
-func (st *interruptState) begin(cancel context.CancelFunc) {
+// begin records the running cell's cancel function and the counter of its
+// builtins.
+func (st *interruptState) begin(cancel context.CancelFunc, builtins *busy.Counter) {
 	st.mu.Lock()
-	st.cancel, st.count, st.hard = cancel, 0, make(chan struct{})
+	st.cancel, st.builtins, st.count, st.hard = cancel, builtins, 0, make(chan struct{})
 	st.mu.Unlock()
 }
 
 func (st *interruptState) end() {
 	st.mu.Lock()
-	st.cancel = nil
+	st.cancel, st.builtins = nil, nil
 	st.mu.Unlock()
 }
 
@@ -78,6 +88,14 @@ func (st *interruptState) hardChan() <-chan struct{} {
 	return st.hard
 }
 
+// builtinRunning reports whether a builtin is running for the cell.
+func (st *interruptState) builtinRunning() bool {
+	st.mu.Lock()
+	c := st.builtins
+	st.mu.Unlock()
+	return c != nil && c.Running() > 0
+}
+
 // errHardStop marks a run that the runtime stopped.
 var errHardStop = errors.New("interrupted")
 
@@ -91,9 +109,7 @@ func (s *Session) run(ctx context.Context, prog *interp.Program) (reflect.Value,
 		err error
 	}
 	done := make(chan result, 1)
-	var gid atomic.Int64
 	go func() {
-		gid.Store(goroutineID())
 		v, err := s.in.ExecuteWithContext(stopCtx, prog)
 		done <- result{v, err}
 	}()
@@ -109,7 +125,7 @@ func (s *Session) run(ctx context.Context, prog *interp.Program) (reflect.Value,
 	var lastBuiltin time.Time
 wait:
 	for time.Now().Before(deadline) {
-		if inBuiltin(gid.Load()) {
+		if s.intr.builtinRunning() {
 			lastBuiltin = time.Now()
 		} else if time.Since(lastBuiltin) > afterBuiltin {
 			break
@@ -130,50 +146,4 @@ wait:
 	stop()
 	<-done
 	return reflect.Value{}, errHardStop
-}
-
-func goroutineID() int64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		id, _ := strconv.ParseInt(string(b[:i]), 10, 64)
-		return id
-	}
-	return 0
-}
-
-const (
-	interpPkg   = "github.com/traefik/yaegi/interp."
-	builtinsPkg = "github.com/golora/golora/builtins/"
-)
-
-// inBuiltin reports whether the goroutine that ExecuteWithContext started
-// from goroutine parent is running a golora builtin, that is whether a
-// builtins frame is above the innermost interpreter frame of its stack.
-func inBuiltin(parent int64) bool {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	created := []byte("created by " + interpPkg + "(*Interpreter).ExecuteWithContext in goroutine " + strconv.FormatInt(parent, 10) + "\n")
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if !bytes.Contains(g, created) {
-			continue
-		}
-		for _, line := range bytes.Split(g, []byte("\n")) {
-			switch {
-			case bytes.HasPrefix(line, []byte(builtinsPkg)):
-				return true
-			case bytes.HasPrefix(line, []byte(interpPkg)):
-				return false
-			}
-		}
-	}
-	return false
 }

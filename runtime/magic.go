@@ -10,15 +10,17 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/golora/golora/builtins/symbols"
+	"github.com/golora/golora/cell"
 )
 
 // magicHelp is what %help prints.
-const magicHelp = `golora cells are Go, run by an interpreter (yaegi).
+var magicHelp = `golora cells are Go, run by an interpreter (yaegi).
 
   - Mix imports, declarations and statements in one cell. Packages of the
-    standard library and golora's builtins (display, plot, sched, data,
-    formats, rawtext, chat, tokenizer, llama, lora) are imported on first
-    use.
+    standard library and these builtins of golora are imported on first use:
+    ` + strings.Join(symbols.Names(), ", ") + `.
   - Run any cell again: a type, func, method, var or const declared anew
     replaces the old one, also in the funcs that use it.
   - The last expression of a cell is its value; plots, tables and datasets
@@ -43,7 +45,7 @@ func isCellMagic(line string) bool {
 }
 
 // runMagic runs one magic line.
-func (s *Session) runMagic(ctx context.Context, line string) *Error {
+func (s *Session) runMagic(ctx context.Context, line string) *cell.Error {
 	if strings.HasPrefix(line, "!") {
 		return s.shell(ctx, strings.TrimSpace(line[1:]))
 	}
@@ -82,13 +84,13 @@ func (s *Session) runMagic(ctx context.Context, line string) *Error {
 }
 
 // timeCell runs the rest of a cell whose first line is %time.
-func (s *Session) timeCell(ctx context.Context, name, _ string, rest []segment) Result {
+func (s *Session) timeCell(ctx context.Context, name, _ string, rest []segment) cell.Outcome {
 	start := time.Now()
-	var res Result
+	var res cell.Outcome
 	for _, seg := range rest {
 		if seg.magic != "" {
 			if err := s.runMagic(ctx, seg.magic); err != nil {
-				res = Result{Err: err}
+				res = cell.Outcome{Err: err}
 				break
 			}
 			continue
@@ -108,7 +110,7 @@ func (s *Session) printTime(d time.Duration) {
 	s.syncOutput()
 }
 
-func (s *Session) env(arg string) *Error {
+func (s *Session) env(arg string) *cell.Error {
 	out := s.stdoutSink()
 	switch k, v, set := strings.Cut(arg, "="); {
 	case arg == "":
@@ -136,7 +138,7 @@ func (s *Session) env(arg string) *Error {
 	return nil
 }
 
-func (s *Session) cd(arg string) *Error {
+func (s *Session) cd(arg string) *cell.Error {
 	if arg != "" {
 		dir := arg
 		if dir == "~" || strings.HasPrefix(dir, "~/") {
@@ -159,7 +161,7 @@ func (s *Session) cd(arg string) *Error {
 }
 
 // shell runs a command with sh; the interrupt button stops it.
-func (s *Session) shell(ctx context.Context, command string) *Error {
+func (s *Session) shell(ctx context.Context, command string) *cell.Error {
 	if command == "" {
 		return errorf("UsageError", "! needs a command, as in !ls -l")
 	}

@@ -177,3 +177,30 @@ func receiverType(fd *ast.FuncDecl) string {
 		}
 	}
 }
+
+// DeclaredNames returns the package-level names that cell source declares:
+// its var, const, type and func declarations and its := definitions, in
+// order. A piece of the cell that does not parse declares nothing.
+func DeclaredNames(src string) []string {
+	var names []string
+	for _, it := range splitItems(src) {
+		names = append(names, namesIn(src[it.start:it.end])...)
+	}
+	return names
+}
+
+// namesIn returns the names a piece of cell source declares at top level.
+func namesIn(src string) []string {
+	fset := token.NewFileSet()
+	if stmts, _, err := parseStmts(fset, "p", 1, 1, src); err == nil {
+		var names []string
+		for _, st := range stmts {
+			names = append(names, definedNames(st)...)
+		}
+		return names
+	}
+	if d, _, err := parseDecl(fset, "p", 1, 1, "", src); err == nil {
+		return definedNames(d)
+	}
+	return nil
+}

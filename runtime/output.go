@@ -2,71 +2,30 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
-	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
 )
 
-// Output receives what a running cell produces. The kernel turns it into
-// Jupyter messages, RunNotebook into notebook outputs and the REPL into
-// terminal text.
-type Output interface {
-	display.Sink
-	// Stream writes text that the cell printed; name is "stdout" or "stderr".
-	Stream(name, text string)
-	// Input asks the person for a line of input (fmt.Scanln in a cell),
-	// giving up when ctx is done. It returns an error when the front end
-	// cannot ask.
-	Input(ctx context.Context, prompt string, password bool) (string, error)
-}
-
-// ErrNoInput is returned by an Output's Input when the front end cannot ask
-// for input, such as a Jupyter request with allow_stdin false.
-var ErrNoInput = errors.New("this front end does not accept input: give the value in the cell instead of reading it")
-
-// Error is a cell's failure as a notebook shows it: a name (SyntaxError,
-// CompileError, Panic, Interrupted, …), a one-line value, and a traceback
-// whose lines may carry ANSI colours.
-type Error struct {
-	Name      string
-	Value     string
-	Traceback []string
-}
-
-func (e *Error) Error() string { return e.Name + ": " + e.Value }
-
-// Result is what Execute returns for a cell.
-type Result struct {
-	// Value is the rendering of the cell's last expression, nil when the
-	// cell ends with a statement or with a value that shows nothing (a nil
-	// error, the byte count of fmt.Println).
-	Value *display.Bundle
-	// Page holds help text for a pager (a cell such as `strings.ToUpper?`).
-	Page *display.Bundle
-	// Err is nil when the cell ran to its end.
-	Err *Error
-}
-
-// router forwards the running cell's output to its Output. Writers created
-// once (yaegi's stdout and stderr, the descriptor capture) stay valid across
-// cells: between cells their text goes to the fallback.
+// router forwards the running cell's output to its cell.Output. Writers
+// created once (yaegi's stdout and stderr, the descriptor capture) stay
+// valid across cells: between cells their text goes to the fallback.
 type router struct {
 	mu       sync.Mutex
-	out      Output
+	out      cell.Output
 	ctx      context.Context // the running cell's
 	fallback func(name, text string)
 }
 
-func (r *router) set(ctx context.Context, o Output) {
+func (r *router) set(ctx context.Context, o cell.Output) {
 	r.mu.Lock()
 	r.ctx, r.out = ctx, o
 	r.mu.Unlock()
 }
 
-func (r *router) current() Output {
+func (r *router) current() cell.Output {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.out
@@ -109,7 +68,7 @@ func (in *inputReader) Read(p []byte) (int, error) {
 		o, ctx := in.r.out, in.r.ctx
 		in.r.mu.Unlock()
 		if o == nil {
-			return 0, ErrNoInput
+			return 0, cell.ErrNoInput
 		}
 		line, err := o.Input(ctx, "", false)
 		if err != nil {
@@ -125,9 +84,9 @@ func (in *inputReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func errorf(name, format string, args ...any) *Error {
+func errorf(name, format string, args ...any) *cell.Error {
 	v := fmt.Sprintf(format, args...)
-	return &Error{Name: name, Value: v, Traceback: []string{red(name) + ": " + v}}
+	return &cell.Error{Name: name, Value: v, Traceback: []string{red(name) + ": " + v}}
 }
 
 func red(s string) string   { return "\x1b[0;31m" + s + "\x1b[0m" }

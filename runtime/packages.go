@@ -1,12 +1,15 @@
 package runtime
 
 import (
+	"cmp"
 	"path"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
+
+	"github.com/golora/golora/builtins/symbols"
 )
 
 // preferredPackage settles a name that several standard packages share, for
@@ -60,11 +63,8 @@ func newPackages(sets ...interp.Exports) *packages {
 			p.byName[name] = pref
 			continue
 		}
-		sort.Slice(dirs, func(i, j int) bool {
-			if len(dirs[i]) != len(dirs[j]) {
-				return len(dirs[i]) < len(dirs[j])
-			}
-			return dirs[i] < dirs[j]
+		slices.SortFunc(dirs, func(a, b string) int {
+			return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
 		})
 		p.byName[name] = dirs[0]
 	}
@@ -79,18 +79,11 @@ func (p *packages) symbols(importPath string) []string {
 			out = append(out, name)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
 // importable says which packages cells can import, for error messages.
 func (p *packages) importable() string {
-	var names []string
-	for dir, name := range p.names {
-		if path.Dir(dir)+"/" == builtinsPkg {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	return "cells can import the Go standard library and golora's builtins " + strings.Join(names, ", ")
+	return "cells can import the Go standard library and golora's builtins " + strings.Join(symbols.Names(), ", ")
 }

@@ -7,6 +7,8 @@ import (
 	"go/scanner"
 	"go/token"
 	"strings"
+
+	"github.com/golora/golora/cell"
 )
 
 // parsed is a piece of a cell parsed on its own, behind a line directive so
@@ -71,7 +73,7 @@ func lineCol(src string, off int) (int, int) {
 
 // syntaxError turns a parse error into the error a notebook shows, with the
 // offending line of the cell and a caret under the column.
-func syntaxError(err error, cell string) *Error {
+func syntaxError(err error, code string) *cell.Error {
 	list, ok := err.(scanner.ErrorList)
 	if !ok || len(list) == 0 {
 		return errorf("SyntaxError", "%v", err)
@@ -80,7 +82,7 @@ func syntaxError(err error, cell string) *Error {
 	msg := e.Msg
 	value := fmt.Sprintf("%s (%s, line %d)", msg, e.Pos.Filename, e.Pos.Line)
 	tb := []string{fmt.Sprintf("  %s, line %d", e.Pos.Filename, e.Pos.Line)}
-	lines := strings.Split(cell, "\n")
+	lines := strings.Split(code, "\n")
 	if e.Pos.Line >= 1 && e.Pos.Line <= len(lines) {
 		src := strings.ReplaceAll(lines[e.Pos.Line-1], "\t", "    ")
 		tb = append(tb, "    "+src)
@@ -88,5 +90,5 @@ func syntaxError(err error, cell string) *Error {
 		tb = append(tb, "    "+strings.Repeat(" ", max(col, 0))+"^")
 	}
 	tb = append(tb, red("SyntaxError")+": "+msg)
-	return &Error{Name: "SyntaxError", Value: value, Traceback: tb}
+	return &cell.Error{Name: "SyntaxError", Value: value, Traceback: tb}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
 )
 
 // The value of a cell.
@@ -41,7 +42,7 @@ var writerMethods = map[string]bool{"Write": true, "WriteString": true, "WriteBy
 
 const resultPrefix = "_golora_r"
 
-func (s *Session) evalResult(ctx context.Context, es *ast.ExprStmt) (*display.Bundle, *Error) {
+func (s *Session) evalResult(ctx context.Context, es *ast.ExprStmt) (*display.Bundle, *cell.Error) {
 	call, isCall := ast.Unparen(es.X).(*ast.CallExpr)
 	if !isCall {
 		v, err := s.runBlock(ctx, []ast.Stmt{es})

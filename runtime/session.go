@@ -15,8 +15,10 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
-	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/symbols"
+	"github.com/golora/golora/cell"
+	"github.com/golora/golora/internal/busy"
+	"github.com/golora/golora/internal/cellout"
 )
 
 // Options configures a Session.
@@ -24,20 +26,11 @@ type Options struct {
 	// CaptureFDs redirects the process's standard output and error (file
 	// descriptors 1 and 2) into the running cell, so that what compiled
 	// builtins and C libraries write reaches the notebook too. The kernel
-	// and RunNotebook set it; the REPL does not need it.
+	// and `golora run` (runtime/notebook) set it; the REPL does not need it.
 	CaptureFDs bool
 	// Log receives text written to the captured descriptors between cells.
 	// It defaults to the original standard error.
 	Log io.Writer
-}
-
-// ExecOptions describes one execution of a cell.
-type ExecOptions struct {
-	// Count is the execution count, which names the cell in tracebacks
-	// (In[Count]) and numbers its history entry. Zero names it "<cell>".
-	Count int
-	// StoreHistory records the cell in the history.
-	StoreHistory bool
 }
 
 // A Session is one notebook's interpreter state. Its methods may be called
@@ -50,7 +43,7 @@ type Session struct {
 	stderr  *panicFilter
 	capture *capture
 	console io.Writer // the process's standard error before capture
-	history *History
+	history *history
 
 	mu    sync.Mutex // held while a cell runs
 	in    *interp.Interpreter
@@ -221,7 +214,7 @@ var inspectPattern = regexp.MustCompile(`^\s*(\?{0,2})\s*([\p{L}_][\p{L}\p{N}_]*
 // Execute runs one cell and returns its value or its error. What the cell
 // prints and displays goes to out as it happens. Cancelling ctx, or calling
 // Interrupt, interrupts the cell.
-func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, out Output) (res Result) {
+func (s *Session) Execute(ctx context.Context, code string, opts cell.ExecOptions, out cell.Output) (res cell.Outcome) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() {
@@ -230,13 +223,15 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 		}
 	}()
 
-	cellCtx, cancel := context.WithCancel(ctx)
+	// The cell's ctx counts the builtins running for it (see run).
+	cellCtx, builtins := busy.WithCounter(ctx)
+	cellCtx, cancel := context.WithCancel(cellCtx)
 	defer cancel()
-	s.intr.begin(cancel)
+	s.intr.begin(cancel, builtins)
 	defer s.intr.end()
 
 	s.route.set(cellCtx, out)
-	restore := display.SetSink(out)
+	restore := cellout.SetSink(out)
 	defer func() {
 		s.syncOutput()
 		s.stderr.flush()
@@ -257,16 +252,16 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 	if m := inspectPattern.FindStringSubmatch(code); m != nil && (m[1] != "" || m[3] != "") {
 		page, err := s.inspectText(m[2], len(m[1]) == 2 || len(m[3]) == 2)
 		if err != nil {
-			return Result{Err: errorf("NameError", "%v", err)}
+			return cell.Outcome{Err: errorf("NameError", "%v", err)}
 		}
-		return Result{Page: &page}
+		return cell.Outcome{Page: &page}
 	}
 
 	res = s.runSegments(cellCtx, name, code)
 	if cellCtx.Err() != nil {
 		// Interrupted, even if the cell's code took the cancellation in its
 		// stride and ran to its end: a Run All must stop here.
-		res = Result{Err: interruptedError(res.Err)}
+		res = cell.Outcome{Err: interruptedError(res.Err)}
 	}
 	s.finishOutputs(res.Err != nil && res.Err.Name == "Interrupted")
 	res = withGoroutinePanics(res, s.goPanics.take())
@@ -278,24 +273,24 @@ func (s *Session) Execute(ctx context.Context, code string, opts ExecOptions, ou
 
 // internalError is a failure of the runtime itself while it ran a cell: the
 // cell fails, the session lives on, and the stack goes to the log.
-func (s *Session) internalError(r any) Result {
+func (s *Session) internalError(r any) cell.Outcome {
 	fmt.Fprintf(s.console, "golora: internal error: %v\n%s", r, debug.Stack())
-	return Result{Err: errorf("InternalError", "golora failed while running this cell: %v; the session keeps its state, and the log has the stack (please report it)", r)}
+	return cell.Outcome{Err: errorf("InternalError", "golora failed while running this cell: %v; the session keeps its state, and the log has the stack (please report it)", r)}
 }
 
 // runSegments runs a cell's code and magic lines in order.
-func (s *Session) runSegments(ctx context.Context, name, code string) Result {
+func (s *Session) runSegments(ctx context.Context, name, code string) cell.Outcome {
 	segs := splitSegments(code)
 	if len(segs) > 0 && isCellMagic(segs[0].magic) {
 		return s.timeCell(ctx, name, segs[0].magic, segs[1:])
 	}
-	var res Result
+	var res cell.Outcome
 	for i, seg := range segs {
 		if seg.magic != "" {
 			if err := s.runMagic(ctx, seg.magic); err != nil {
-				return Result{Err: err}
+				return cell.Outcome{Err: err}
 			}
-			res = Result{}
+			res = cell.Outcome{}
 			continue
 		}
 		res = s.runCode(ctx, name, seg.code)
@@ -320,11 +315,8 @@ func (s *Session) syncOutput() {
 // finishOutputs closes what a cell left open: progress bars show where they
 // stopped.
 func (s *Session) finishOutputs(interrupted bool) {
-	display.FinishBars(interrupted)
+	cellout.End(interrupted)
 }
-
-// History returns the session's input history.
-func (s *Session) History() *History { return s.history }
 
 // Names returns the global names a cell has declared, for completion.
 func (s *Session) Names() []string {

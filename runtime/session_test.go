@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/cell"
 )
 
-// recorder is an Output that keeps what a cell produced.
+// recorder is a cell.Output that keeps what a cell produced.
 type recorder struct {
 	mu       sync.Mutex
 	stdout   strings.Builder
@@ -47,11 +48,11 @@ func (r *recorder) Input(_ context.Context, prompt string, _ bool) (string, erro
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.noInput {
-		return "", ErrNoInput
+		return "", cell.ErrNoInput
 	}
 	r.prompts = append(r.prompts, prompt)
 	if len(r.inputs) == 0 {
-		return "", ErrNoInput
+		return "", cell.ErrNoInput
 	}
 	in := r.inputs[0]
 	r.inputs = r.inputs[1:]
@@ -71,7 +72,7 @@ func newSession(t *testing.T) *Session {
 var count int
 
 // run executes a cell and fails the test if it errs.
-func run(t *testing.T, s *Session, code string) (Result, *recorder) {
+func run(t *testing.T, s *Session, code string) (cell.Outcome, *recorder) {
 	t.Helper()
 	res, rec := try(s, code)
 	if res.Err != nil {
@@ -80,10 +81,10 @@ func run(t *testing.T, s *Session, code string) (Result, *recorder) {
 	return res, rec
 }
 
-func try(s *Session, code string) (Result, *recorder) {
+func try(s *Session, code string) (cell.Outcome, *recorder) {
 	rec := &recorder{}
 	count++
-	res := s.Execute(context.Background(), code, ExecOptions{Count: count, StoreHistory: true}, rec)
+	res := s.Execute(context.Background(), code, cell.ExecOptions{Count: count, StoreHistory: true}, rec)
 	return res, rec
 }
 
@@ -314,13 +315,13 @@ func TestInput(t *testing.T) {
 	rec := &recorder{inputs: []string{"Ada"}}
 	res := s.Execute(context.Background(), `var name string
 fmt.Scanln(&name)
-"hello " + name`, ExecOptions{Count: 1}, rec)
+"hello " + name`, cell.ExecOptions{Count: 1}, rec)
 	if res.Err != nil || res.Value == nil || res.Value.Text() != `"hello Ada"` {
 		t.Fatalf("input: %+v %v", res.Value, res.Err)
 	}
 	rec = &recorder{noInput: true}
 	res = s.Execute(context.Background(), `_, err := fmt.Scanln(&name)
-err`, ExecOptions{Count: 2}, rec)
+err`, cell.ExecOptions{Count: 2}, rec)
 	if res.Value == nil || !strings.Contains(res.Value.Text(), "does not accept input") {
 		t.Fatalf("no stdin: %+v %v", res.Value, res.Err)
 	}
@@ -412,19 +413,18 @@ func TestIsComplete(t *testing.T) {
 func TestHistory(t *testing.T) {
 	s := newSession(t)
 	for i, code := range []string{"1+1", "2+2", "1+1"} {
-		s.Execute(context.Background(), code, ExecOptions{Count: i + 1, StoreHistory: true}, &recorder{})
+		s.Execute(context.Background(), code, cell.ExecOptions{Count: i + 1, StoreHistory: true}, &recorder{})
 	}
-	h := s.History()
-	if got := h.Tail(2); len(got) != 2 || got[0].Input != "2+2" || got[1].Output != "2" {
+	if got := s.History(cell.HistoryQuery{AccessType: "tail", N: 2}); len(got) != 2 || got[0].Input != "2+2" || got[1].Output != "2" {
 		t.Errorf("tail: %+v", got)
 	}
-	if got := h.Range(1, 2, 3); len(got) != 1 || got[0].Line != 2 {
+	if got := s.History(cell.HistoryQuery{AccessType: "range", Session: 1, Start: 2, Stop: 3}); len(got) != 1 || got[0].Line != 2 {
 		t.Errorf("range: %+v", got)
 	}
-	if got := h.Search("1+*", 0, true); len(got) != 1 || got[0].Line != 3 {
+	if got := s.History(cell.HistoryQuery{AccessType: "search", Pattern: "1+*", Unique: true}); len(got) != 1 || got[0].Line != 3 {
 		t.Errorf("search unique: %+v", got)
 	}
-	if got := h.Search("*", 2, false); len(got) != 2 {
+	if got := s.History(cell.HistoryQuery{AccessType: "search", Pattern: "*", N: 2}); len(got) != 2 {
 		t.Errorf("search n: %+v", got)
 	}
 }

@@ -10,57 +10,36 @@ import (
 	_ "image/jpeg" // JPEG sizes for text fallbacks
 	"image/png"
 	"strings"
+
+	"github.com/golora/golora/output"
 )
 
 // MIME types that golora's front ends understand.
 const (
-	MIMEText     = "text/plain"
-	MIMEHTML     = "text/html"
-	MIMEMarkdown = "text/markdown"
-	MIMEPNG      = "image/png"
-	MIMEJPEG     = "image/jpeg"
-	MIMESVG      = "image/svg+xml"
-	MIMEJSON     = "application/json"
+	MIMEText     = output.MIMEText
+	MIMEHTML     = output.MIMEHTML
+	MIMEMarkdown = output.MIMEMarkdown
+	MIMEPNG      = output.MIMEPNG
+	MIMEJPEG     = output.MIMEJPEG
+	MIMESVG      = output.MIMESVG
+	MIMEJSON     = output.MIMEJSON
 )
 
-// A Bundle holds the representations of one output keyed by MIME type, in
-// the form the Jupyter protocol carries them: text as strings, binary images
-// as base64 strings, JSON as a decoded value. Metadata holds per-MIME
-// details such as an image's display width.
-type Bundle struct {
-	Data     map[string]any
-	Metadata map[string]any
-}
+// A Bundle holds one output: Data, its representations keyed by MIME type
+// in the form the Jupyter protocol carries them (text as strings, binary
+// images as base64 strings, JSON as a decoded value), and Metadata, the
+// per-MIME details such as an image's display width. Its methods give its
+// text (Text, String), the bytes of an image (Binary) and a copy with
+// metadata (WithMetadata).
+//
+// It is package output's Bundle, the type that the runtime and every front
+// end share.
+type Bundle = output.Bundle
 
 // Renderer is implemented by values that have a rich form. The runtime
 // renders the last expression of a cell through it.
 type Renderer interface {
 	Render() Bundle
-}
-
-// Render returns b itself, so that a Bundle can be shown like any other
-// Renderer.
-func (b Bundle) Render() Bundle { return b }
-
-// Text returns the bundle's text/plain representation, or "" if it has none.
-func (b Bundle) Text() string {
-	s, _ := b.Data[MIMEText].(string)
-	return s
-}
-
-// String returns the text/plain representation, so that fmt prints a bundle
-// the way a terminal would show it.
-func (b Bundle) String() string { return b.Text() }
-
-// Binary returns the decoded bytes of a base64-encoded representation such as
-// image/png, and whether the bundle holds one.
-func (b Bundle) Binary(mime string) ([]byte, bool) {
-	s, ok := b.Data[mime].(string)
-	if !ok {
-		return nil, false
-	}
-	data, err := base64.StdEncoding.DecodeString(s)
-	return data, err == nil
 }
 
 // NewBundle returns a bundle with one representation and the given plain-text
@@ -136,17 +115,6 @@ func imageBundle(mime string, data []byte, w, h int) Bundle {
 		text = fmt.Sprintf("<%s image %dx%d>", strings.TrimPrefix(mime, "image/"), w, h)
 	}
 	return NewBundle(mime, base64.StdEncoding.EncodeToString(data), text)
-}
-
-// WithMetadata returns a copy of b with metadata for one MIME type set, for
-// example {"width": 640} for image/png.
-func (b Bundle) WithMetadata(mime string, meta map[string]any) Bundle {
-	out := Bundle{Data: b.Data, Metadata: make(map[string]any, len(b.Metadata)+1)}
-	for k, v := range b.Metadata {
-		out.Metadata[k] = v
-	}
-	out.Metadata[mime] = meta
-	return out
 }
 
 func stripTags(s string) string {

@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"strings"
 	"testing"
+
+	"github.com/golora/golora/internal/cellout"
 )
 
 type recorder struct {
@@ -81,9 +83,9 @@ func TestTableText(t *testing.T) {
 	}
 }
 
-func TestBusRoutesToSink(t *testing.T) {
+func TestShowRoutesToSink(t *testing.T) {
 	var r recorder
-	restore := SetSink(&r)
+	restore := cellout.SetSink(&r)
 	defer restore()
 	Show(HTML("<i>x</i>"))
 	id := NewID()

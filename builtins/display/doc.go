@@ -14,8 +14,12 @@
 //     content of an output in place, by its ID, and ClearOutput clears the
 //     cell's outputs.
 //
-// The package is a leaf: it knows nothing of Jupyter or of the interpreter.
-// The runtime installs a Sink for each cell (SetSink); Show, Update and
-// ClearOutput publish to it. With no sink installed (a plain Go program),
-// text/plain is written to standard output.
+// The package is the cell API only: it knows nothing of Jupyter or of the
+// interpreter. Bundle and ID are package output's, the leaf that the kernel,
+// the runtime and the front ends share. The runtime installs a sink for
+// each cell and ends each cell through internal/cellout, which cells cannot
+// import; Show, Update, ClearOutput and progress bars publish to that sink,
+// and bars left running show where they stopped when the cell ends. With no
+// sink installed (a plain Go program), text/plain is written to standard
+// output.
 package display

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/golora/golora/internal/cellout"
 )
 
 // minUpdateGap is the shortest time between two updates of a bar's output:
@@ -23,7 +25,7 @@ const barWidth = 20
 // Updates reach the front end at most 10 times a second; the latest state is
 // always shown within 100 ms, and Done shows the final one at once. A bar
 // that a cell leaves without calling Done shows where it stopped when the
-// cell ends (see FinishBars).
+// cell ends, marked "interrupted" when the cell was.
 type Bar struct {
 	clock clock
 	id    ID
@@ -40,7 +42,7 @@ type Bar struct {
 	info        string
 	done        bool
 	interrupted bool
-	stoppedAt   time.Time // when Done or FinishBars stopped the clock; zero while running
+	stoppedAt   time.Time // when Done or the cell's end stopped the clock; zero while running
 	lastShown   time.Time
 	dirty       bool        // state changed since it was last shown
 	timer       func() bool // stops the pending flush, if any
@@ -59,12 +61,14 @@ func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
 }
 
-// bars holds the bars shown and not yet Done, for FinishBars. Like the bus,
-// it is process state: there is one notebook per process.
+// bars holds the bars shown and not yet Done, for finishBars. Like the
+// shown IDs, it is process state: there is one notebook per process.
 var bars struct {
 	mu   sync.Mutex
 	live map[*Bar]bool
 }
+
+func init() { cellout.AtEnd(finishBars) }
 
 // Progress shows a progress bar for total items (total ≤ 0: an unknown
 // number, shown without percent and time left) named label, and returns it:
@@ -111,10 +115,11 @@ func (b *Bar) Done() {
 	b.publish()
 }
 
-// FinishBars is called by the runtime at the end of every cell. It shows the
-// final state of each bar that is not Done, marked "interrupted" when the
-// cell was, and stops tracking them; a bar used again later is tracked again.
-func FinishBars(interrupted bool) {
+// finishBars runs at the end of every cell (the runtime calls
+// cellout.End). It shows the final state of each bar that is not Done,
+// marked "interrupted" when the cell was, and stops tracking them; a bar
+// used again later is tracked again.
+func finishBars(interrupted bool) {
 	bars.mu.Lock()
 	live := bars.live
 	bars.live = nil

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/golora/golora/internal/cellout"
 )
 
 // fakeClock is a clock that moves only when told, running due timers.
@@ -107,10 +109,10 @@ func (s *barSink) count() int {
 
 // install makes s the sink and forgets bars that earlier tests left running.
 func (s *barSink) install(t *testing.T) {
-	restore := SetSink(&barSink{})
-	FinishBars(false)
+	restore := cellout.SetSink(&barSink{})
+	cellout.End(false)
 	restore()
-	t.Cleanup(SetSink(s))
+	t.Cleanup(cellout.SetSink(s))
 }
 
 func TestBarText(t *testing.T) {
@@ -211,7 +213,7 @@ func TestBarDoneIsImmediate(t *testing.T) {
 	}
 }
 
-func TestFinishBars(t *testing.T) {
+func TestBarsFinishAtCellEnd(t *testing.T) {
 	clk := newFakeClock()
 	sink := &barSink{clock: clk}
 	sink.install(t)
@@ -224,15 +226,15 @@ func TestFinishBars(t *testing.T) {
 	clk.Advance(50 * time.Millisecond)
 	running.Add(1) // held back by the rate limit
 	before := sink.count()
-	FinishBars(true)
+	cellout.End(true)
 	if sink.count() != before+1 {
-		t.Fatalf("FinishBars published %d outputs, want 1: %q", sink.count()-before, sink.texts[before:])
+		t.Fatalf("the end of the cell published %d outputs, want 1: %q", sink.count()-before, sink.texts[before:])
 	}
 	if got, want := sink.last(), "running  5/10 [==========>         ] 50%  4.8 it/s  0:01  interrupted"; got != want {
 		t.Errorf("interrupted bar shows %q, want %q", got, want)
 	}
 	clk.Advance(time.Second) // the held-back flush must not bring back the running form
-	FinishBars(false)
+	cellout.End(false)
 	if sink.count() != before+1 {
 		t.Errorf("bars were not forgotten: %q", sink.texts[before:])
 	}
@@ -240,7 +242,7 @@ func TestFinishBars(t *testing.T) {
 	if got := sink.last(); strings.Contains(got, "interrupted") || !strings.Contains(got, "6/10") {
 		t.Errorf("a bar used again must run again: %q", got)
 	}
-	FinishBars(false)
+	cellout.End(false)
 	if got := sink.last(); !strings.HasSuffix(got, "0:02") {
 		t.Errorf("a bar stopped at the end of a cell shows no time left: %q", got)
 	}

@@ -13,7 +13,6 @@ func init() {
 	Symbols["github.com/golora/golora/builtins/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ClearOutput":  reflect.ValueOf(display.ClearOutput),
-		"FinishBars":   reflect.ValueOf(display.FinishBars),
 		"HTML":         reflect.ValueOf(display.HTML),
 		"Image":        reflect.ValueOf(display.Image),
 		"JPEG":         reflect.ValueOf(display.JPEG),
@@ -32,7 +31,6 @@ func init() {
 		"PNG":          reflect.ValueOf(display.PNG),
 		"Progress":     reflect.ValueOf(display.Progress),
 		"SVG":          reflect.ValueOf(display.SVG),
-		"SetSink":      reflect.ValueOf(display.SetSink),
 		"Show":         reflect.ValueOf(display.Show),
 		"Table":        reflect.ValueOf(display.Table),
 		"TableCaption": reflect.ValueOf(display.TableCaption),
@@ -44,11 +42,9 @@ func init() {
 		"Bundle":   reflect.ValueOf((*display.Bundle)(nil)),
 		"ID":       reflect.ValueOf((*display.ID)(nil)),
 		"Renderer": reflect.ValueOf((*display.Renderer)(nil)),
-		"Sink":     reflect.ValueOf((*display.Sink)(nil)),
 
 		// interface wrapper definitions
 		"_Renderer": reflect.ValueOf((*_github_com_golora_golora_builtins_display_Renderer)(nil)),
-		"_Sink":     reflect.ValueOf((*_github_com_golora_golora_builtins_display_Sink)(nil)),
 	}
 }
 
@@ -60,22 +56,4 @@ type _github_com_golora_golora_builtins_display_Renderer struct {
 
 func (W _github_com_golora_golora_builtins_display_Renderer) Render() display.Bundle {
 	return W.WRender()
-}
-
-// _github_com_golora_golora_builtins_display_Sink is an interface wrapper for Sink type
-type _github_com_golora_golora_builtins_display_Sink struct {
-	IValue       interface{}
-	WClearOutput func(wait bool)
-	WDisplay     func(b display.Bundle, id display.ID)
-	WUpdate      func(b display.Bundle, id display.ID)
-}
-
-func (W _github_com_golora_golora_builtins_display_Sink) ClearOutput(wait bool) {
-	W.WClearOutput(wait)
-}
-func (W _github_com_golora_golora_builtins_display_Sink) Display(b display.Bundle, id display.ID) {
-	W.WDisplay(b, id)
-}
-func (W _github_com_golora_golora_builtins_display_Sink) Update(b display.Bundle, id display.ID) {
-	W.WUpdate(b, id)
 }

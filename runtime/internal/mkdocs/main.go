@@ -2,7 +2,8 @@
 // inspection (name? and Shift-Tab): for every package a cell can import —
 // the standard library that yaegi exposes and golora's builtins — the
 // declaration and doc comment of each exported name, read from the
-// packages' source with go/doc.
+// packages' source with go/doc. A type that aliases one of golora's own
+// (display.Bundle = output.Bundle) gets that type's methods.
 //
 //	go run ./internal/mkdocs -o docs.json.gz
 package main
@@ -20,10 +21,12 @@ import (
 	"go/printer"
 	"go/token"
 	"log"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/stdlib"
@@ -43,19 +46,16 @@ func main() {
 	out := flag.String("o", "docs.json.gz", "output file")
 	flag.Parse()
 	paths := map[string]bool{}
-	for _, set := range []map[string]map[string]any{keysOf(stdlib.Symbols), keysOf(symbols.Symbols)} {
-		for k := range set {
-			if dir := path.Dir(k); dir != "." && !strings.Contains(dir, "internal") {
-				paths[dir] = true
-			}
+	for k := range stdlib.Symbols {
+		if dir := path.Dir(k); dir != "." && !strings.Contains(dir, "internal") {
+			paths[dir] = true
 		}
 	}
-	index := map[string]entry{}
-	var sorted []string
-	for p := range paths {
-		sorted = append(sorted, p)
+	for _, p := range symbols.Packages() {
+		paths[p] = true
 	}
-	sort.Strings(sorted)
+	index := map[string]entry{}
+	sorted := slices.Sorted(maps.Keys(paths))
 	for _, p := range sorted {
 		if err := addPackage(index, p); err != nil {
 			log.Printf("mkdocs: %s: %v (skipped)", p, err)
@@ -78,29 +78,31 @@ func main() {
 	fmt.Printf("mkdocs: %d names from %d packages, %d bytes\n", len(index), len(sorted), buf.Len())
 }
 
-func keysOf[V any](m map[string]V) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for k := range m {
-		out[k] = nil
-	}
-	return out
-}
-
-func addPackage(index map[string]entry, importPath string) error {
+// parsePackage reads the documentation of the package at importPath from
+// its source.
+func parsePackage(importPath string) (*token.FileSet, []*ast.File, *doc.Package, error) {
 	bp, err := build.Import(importPath, ".", 0)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	fset := token.NewFileSet()
 	var files []*ast.File
 	for _, name := range bp.GoFiles {
 		f, err := parser.ParseFile(fset, filepath.Join(bp.Dir, name), nil, parser.ParseComments)
 		if err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		files = append(files, f)
 	}
 	pkg, err := doc.NewFromFiles(fset, files, importPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fset, files, pkg, nil
+}
+
+func addPackage(index map[string]entry, importPath string) error {
+	fset, files, pkg, err := parsePackage(importPath)
 	if err != nil {
 		return err
 	}
@@ -133,8 +135,62 @@ func addPackage(index map[string]entry, importPath string) error {
 				}
 			}
 		}
+		if err := addAliased(index, importPath, t, files); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// addAliased documents the methods of the golora type that an alias names
+// (display.Bundle = output.Bundle): under the alias, and under the type's
+// own package, where inspection looks for the methods of a value.
+func addAliased(index map[string]entry, importPath string, t *doc.Type, files []*ast.File) error {
+	var sel *ast.SelectorExpr
+	for _, spec := range t.Decl.Specs {
+		if ts, ok := spec.(*ast.TypeSpec); ok && ts.Name.Name == t.Name && ts.Assign.IsValid() {
+			sel, _ = ts.Type.(*ast.SelectorExpr)
+		}
+	}
+	if sel == nil {
+		return nil
+	}
+	x, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	target := importOf(files, x.Name)
+	if !strings.HasPrefix(target, "github.com/golora/golora/") {
+		return nil
+	}
+	fset, _, pkg, err := parsePackage(target)
+	if err != nil {
+		return fmt.Errorf("%s, aliased by %s: %w", target, t.Name, err)
+	}
+	for _, u := range pkg.Types {
+		if u.Name != sel.Sel.Name {
+			continue
+		}
+		for _, m := range u.Methods {
+			e := entry{Decl: render(fset, m.Decl), Doc: trim(m.Doc)}
+			index[importPath+"."+t.Name+"."+m.Name] = e
+			index[target+"."+u.Name+"."+m.Name] = e
+		}
+	}
+	return nil
+}
+
+// importOf returns the import path that name stands for in files, or "".
+func importOf(files []*ast.File, name string) string {
+	for _, f := range files {
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if (imp.Name != nil && imp.Name.Name == name) || (imp.Name == nil && path.Base(p) == name) {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // render prints a declaration without bodies and without long value lists.

@@ -7,51 +7,24 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/golora/golora/internal/cellout"
+	"github.com/golora/golora/output"
 )
 
 // ID names an output so that Update can replace it in place. IDs are unique
-// within a process.
-type ID string
+// within a process. It is package output's ID.
+type ID = output.ID
 
-// A Sink receives what cells display. The runtime installs one per cell; the
-// kernel's sink turns calls into display_data, update_display_data and
-// clear_output messages, `golora run` saves them in the notebook, and the REPL
-// prints their text.
-type Sink interface {
-	// Display shows a new output; id is empty unless the output can be updated.
-	Display(b Bundle, id ID)
-	// Update replaces the content of the output shown earlier under id.
-	Update(b Bundle, id ID)
-	// ClearOutput clears the outputs of the running cell; with wait, the
-	// front end clears them when the next output arrives, which avoids
-	// flicker.
-	ClearOutput(wait bool)
-}
-
-// bus routes output to the sink of the running cell. It is the one piece of
-// process state of this package: there is one notebook per process.
-var bus struct {
-	mu    sync.Mutex
-	sink  Sink
-	shown map[ID]bool
+// shown records the IDs that have an output, so that Update knows whether
+// to display or to replace. Like the sink that internal/cellout holds, it
+// is process state: there is one notebook per process.
+var shown struct {
+	mu  sync.Mutex
+	ids map[ID]bool
 }
 
 var lastID atomic.Uint64
-
-// SetSink installs s as the destination of Show, Update and ClearOutput and
-// returns a function that restores the previous sink. A nil s sends output
-// to standard output as text.
-func SetSink(s Sink) (restore func()) {
-	bus.mu.Lock()
-	prev := bus.sink
-	bus.sink = s
-	bus.mu.Unlock()
-	return func() {
-		bus.mu.Lock()
-		bus.sink = prev
-		bus.mu.Unlock()
-	}
-}
 
 // NewID returns a fresh output ID for Update.
 func NewID() ID {
@@ -75,26 +48,23 @@ func Update(id ID, v any) {
 // happens when the next output arrives, so that a redrawn figure does not
 // flicker.
 func ClearOutput(wait bool) {
-	bus.mu.Lock()
-	s := bus.sink
-	bus.mu.Unlock()
-	if s != nil {
+	if s := cellout.Sink(); s != nil {
 		s.ClearOutput(wait)
 	}
 }
 
 func publish(b Bundle, id ID, update bool) {
-	bus.mu.Lock()
-	s := bus.sink
+	s := cellout.Sink()
 	seen := false
 	if id != "" {
-		if bus.shown == nil {
-			bus.shown = map[ID]bool{}
+		shown.mu.Lock()
+		if shown.ids == nil {
+			shown.ids = map[ID]bool{}
 		}
-		seen = bus.shown[id]
-		bus.shown[id] = true
+		seen = shown.ids[id]
+		shown.ids[id] = true
+		shown.mu.Unlock()
 	}
-	bus.mu.Unlock()
 	if s == nil {
 		fmt.Println(b.Text())
 		return

@@ -1,4 +1,4 @@
-package runtime
+package notebook
 
 import (
 	"context"
@@ -13,7 +13,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/display"
+	"github.com/golora/golora/runtime"
 )
+
+// newSession starts a session that the test closes.
+func newSession(t *testing.T) *runtime.Session {
+	t.Helper()
+	s, err := runtime.New(runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
 
 // writeNotebook writes a notebook of code cells into a temporary folder.
 func writeNotebook(t testing.TB, cells ...string) string {
@@ -63,7 +75,7 @@ for i := 0; i < `+strconv.Itoa(mb*1024)+`; i++ {
 	fmt.Print(line)
 }`)
 	out := filepath.Join(b.TempDir(), "out.ipynb")
-	s, err := New(Options{})
+	s, err := runtime.New(runtime.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +83,7 @@ for i := 0; i < `+strconv.Itoa(mb*1024)+`; i++ {
 	b.ReportAllocs()
 	b.SetBytes(int64(mb) << 20)
 	for b.Loop() {
-		if err := s.RunNotebook(context.Background(), path, RunOptions{Output: out, MaxOutput: limit}); err != nil {
+		if err := Run(context.Background(), s, path, Options{Output: out, MaxOutput: limit}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -106,7 +118,7 @@ func TestRunNotebookSavesAfterEachCell(t *testing.T) {
 		}
 	}}
 	s := newSession(t)
-	if err := s.RunNotebook(context.Background(), path, RunOptions{Output: out, Log: log}); err != nil {
+	if err := Run(context.Background(), s, path, Options{Output: out, Log: log}); err != nil {
 		t.Fatal(err)
 	}
 	if len(during) != 2 || len(during[0]) != 1 || during[0][0]["text"] != "first\n" || len(during[1]) != 0 {
@@ -128,7 +140,7 @@ func TestRunNotebookTruncatesBigOutput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.ipynb")
 	log := &logHook{hook: func(string) {}}
 	s := newSession(t)
-	if err := s.RunNotebook(context.Background(), path, RunOptions{Output: out, Log: log, MaxOutput: 1000}); err != nil {
+	if err := Run(context.Background(), s, path, Options{Output: out, Log: log, MaxOutput: 1000}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(log.b.String(), "é"); n != 2500 {
