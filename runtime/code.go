@@ -300,11 +300,14 @@ func (s *Session) runStmts(ctx context.Context, name string, stmts []ast.Stmt, l
 	return nil, flush()
 }
 
-// wrapIfNeeded works around a yaegi v0.16.1 bug: at the top level of a
-// cell, a multi-value := from a call inside a block (`for … { n, err :=
-// f() }`) fails with "undefined: n". Inside a function it works, so such a
-// statement runs as the body of a function literal called at once; a
-// compound statement declares nothing outside itself, so nothing changes.
+// wrapIfNeeded works around two yaegi v0.16.1 bugs at the top level of a
+// cell, inside a block: a multi-value := from a call (`for … { n, err :=
+// f() }`) fails with "undefined: n", and a := that reads the name it
+// declares (`x := x`, the copy of a loop variable) gives the new variable
+// the zero value, so `for i := 0; i < 3; i++ { i := i … }` never ends.
+// Inside a function both work, so such a statement runs as the body of a
+// function literal called at once; a compound statement declares nothing
+// outside itself, so nothing changes.
 func wrapIfNeeded(stmt ast.Stmt) ast.Stmt {
 	switch stmt.(type) {
 	case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
@@ -317,7 +320,7 @@ func wrapIfNeeded(stmt ast.Stmt) ast.Stmt {
 		case *ast.FuncLit:
 			return false
 		case *ast.AssignStmt:
-			if x.Tok == token.DEFINE && len(x.Lhs) > 1 && len(x.Rhs) == 1 {
+			if x.Tok == token.DEFINE && (len(x.Lhs) > 1 && len(x.Rhs) == 1 || shadowsItself(x)) {
 				found = true
 			}
 		}
@@ -332,6 +335,35 @@ func wrapIfNeeded(stmt ast.Stmt) ast.Stmt {
 		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{stmt}, Rbrace: stmt.End()},
 	}
 	return &ast.ExprStmt{X: &ast.CallExpr{Fun: lit, Lparen: stmt.End(), Rparen: stmt.End()}}
+}
+
+// shadowsItself reports whether a := declares a name that its right side
+// reads, as `x := x` or `n := n + 1` does.
+func shadowsItself(a *ast.AssignStmt) bool {
+	names := map[string]bool{}
+	for _, e := range a.Lhs {
+		if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+			names[id.Name] = true
+		}
+	}
+	found := false
+	for _, e := range a.Rhs {
+		ast.Inspect(e, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				ast.Inspect(x.X, func(n ast.Node) bool {
+					id, ok := n.(*ast.Ident)
+					found = found || ok && names[id.Name]
+					return !found
+				})
+				return false // x.Sel names a field or method, not a variable
+			case *ast.Ident:
+				found = found || names[x.Name]
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 func allGlobals(a *ast.AssignStmt, st *state) bool {
