@@ -19,6 +19,7 @@ import (
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/lora"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // Config is one configuration of configs.json.
@@ -205,7 +206,7 @@ func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops floa
 // distinctProducts returns the distinct products of a list (the same
 // operand shapes and axes), in the order they first appear, and how many
 // times each appears.
-func distinctProducts(products []llama.ProductShape) (distinct []llama.ProductShape, counts []int) {
+func distinctProducts(products []llamagraph.ProductShape) (distinct []llamagraph.ProductShape, counts []int) {
 	index := map[string]int{}
 	for _, p := range products {
 		k := fmt.Sprintf("%v", p)
@@ -222,7 +223,7 @@ func distinctProducts(products []llama.ProductShape) (distinct []llama.ProductSh
 
 // timeProduct runs the product on operands lhs and rhs, once to compile and
 // warm up and then three times, and returns the best time.
-func timeProduct(m *llama.Model, p llama.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
+func timeProduct(m *llama.Model, p llamagraph.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
 	defer lhs.FinalizeAll()
 	defer rhs.FinalizeAll()
 	exec, err := graph.NewExec(m.Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
@@ -271,7 +272,7 @@ func typedTensor(data []float32, s shapes.Shape) *tensors.Tensor {
 // backward pass: the loss of a micro-batch of the model with the adapter,
 // and its gradient with respect to the adapter's variables. The graph is
 // built, not compiled.
-func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.ProductShape, err error) {
+func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llamagraph.ProductShape, err error) {
 	g := graph.NewGraph(m.Backend(), "step products")
 	defer g.Finalize()
 	defer func() {
@@ -290,7 +291,7 @@ func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.P
 			wrt = append(wrt, v.NodeValue(g))
 		}
 	}
-	products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
+	products = llamagraph.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
 	if len(products) == 0 {
 		return nil, fmt.Errorf("bench: the step has no products")
 	}

@@ -61,7 +61,7 @@ func (m *Model) Linears() []Linear {
 // ctx is the model's context (Model.Context): an adapter keeps its variables
 // there under a scope of its own, makes them trainable, and reads
 // ctx.IsTraining(g) to apply dropout only in training. Matrix products should
-// use Product, whose gradient is made of products.
+// use llamagraph.Product, whose gradient is made of products.
 //
 // Adapt runs while a graph is built (once per compiled shape), not per step.
 type Adapter interface {

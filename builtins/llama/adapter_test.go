@@ -11,6 +11,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // TestAdapterSeesModuleInputAndOutput checks that an adapter adding x·Δᵀ to
@@ -95,6 +97,6 @@ func deltaAdapter(base *Model, target Linear, seed uint64) ([]float32, *Model) {
 			return y
 		}
 		d := Const(x.Graph(), tensors.FromFlatDataAndDimensions(delta, target.Out, target.In))
-		return Add(y, Product(x, []int{-1}, nil, d, []int{1}, nil))
+		return Add(y, llamagraph.Product(x, []int{-1}, nil, d, []int{1}, nil))
 	}))
 }

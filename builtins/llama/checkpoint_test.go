@@ -8,6 +8,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // TestGradientCheckpointing checks that a model with gradient checkpointing
@@ -48,7 +50,7 @@ func TestGradientCheckpointing(t *testing.T) {
 		for _, name := range m.WeightNames() {
 			wrt = append(wrt, m.weight(g, name))
 		}
-		return len(ProductsOf(append(Gradient(sum, wrt...), sum)...))
+		return len(llamagraph.ProductsOf(append(Gradient(sum, wrt...), sum)...))
 	}
 	plain, recomputed := products(m), products(ck)
 	if recomputed <= plain {

@@ -84,10 +84,11 @@
 //   - The stock gradient of DotGeneral is now made of DotGenerals (nothing
 //     larger than the operands and the output), but it panics with a wrong
 //     shape when the contracting axes are not in increasing order on both
-//     sides. Product keeps its own gradient (product.go) for that, and
-//     because ProductsOf reads the products' axes from it for the
-//     benchmark's raw-product timing. Dot is now a builder, not a node: its
-//     separate gradient is gone.
+//     sides. llamagraph.Product keeps its own gradient
+//     (internal/llamagraph/product.go) for that, and because ProductsOf
+//     reads the products' axes from it for the benchmark's raw-product
+//     timing. Dot is now a builder, not a node: its separate gradient is
+//     gone.
 //   - The Go backend's default executor still deadlocks on two cores (ops
 //     run in parallel take every worker slot, then wait for slots for their
 //     own inner work): golora runs it with parallelism=-1 (backend.go).

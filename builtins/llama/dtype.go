@@ -7,6 +7,8 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // SetComputeDType makes the model's products with its own weights (the
@@ -34,7 +36,7 @@ func (m *Model) SetComputeDType(dt dtypes.DType) error {
 // ComputeDType returns the dtype of the model's products with its weights.
 func (m *Model) ComputeDType() dtypes.DType { return m.compute }
 
-// productIn is Product(x, xContracting, nil, w, wContracting, nil) with both
+// productIn is llamagraph.Product(x, xContracting, nil, w, wContracting, nil) with both
 // operands rounded to dt and the result converted back to x's dtype.
 //
 // On the Go backend a half-precision dt is emulated: the operands are rounded
@@ -53,7 +55,7 @@ func productIn(dt dtypes.DType, x *Node, xContracting []int, w *Node, wContracti
 // batchProductIn is productIn with batch axes.
 func batchProductIn(dt dtypes.DType, x *Node, xContracting, xBatch []int, w *Node, wContracting, wBatch []int) *Node {
 	if x.DType() == dt && w.DType() == dt {
-		return Product(x, xContracting, xBatch, w, wContracting, wBatch)
+		return llamagraph.Product(x, xContracting, xBatch, w, wContracting, wBatch)
 	}
 	operand := func(n *Node) *Node {
 		if n.DType() != dt {
@@ -64,7 +66,7 @@ func batchProductIn(dt dtypes.DType, x *Node, xContracting, xBatch []int, w *Nod
 		}
 		return n
 	}
-	out := Product(operand(x), xContracting, xBatch, operand(w), wContracting, wBatch)
+	out := llamagraph.Product(operand(x), xContracting, xBatch, operand(w), wContracting, wBatch)
 	if out.DType() != x.DType() {
 		out = ConvertDType(out, x.DType())
 	}

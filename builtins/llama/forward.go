@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // maskedBias is added to the attention scores of pairs that must not attend:
@@ -306,11 +308,11 @@ func scaledAttention(c Config, q, k, v, bias *Node) *Node {
 	group := c.NumHeads / c.NumKVHeads
 	q5 := Reshape(q, b, s, c.NumKVHeads, group, c.HeadDim)
 	// scores [batch, kvHeads, seq, group, keys]
-	scores := Product(q5, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2})
+	scores := llamagraph.Product(q5, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2})
 	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(c.HeadDim))), bias)
 	probs := Softmax(scores, -1)
 	// out [batch, kvHeads, seq, group, headDim]
-	out := Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2})
+	out := llamagraph.Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2})
 	out = TransposeAllAxes(out, 0, 2, 1, 3, 4)
 	return Reshape(out, b, s, c.NumHeads*c.HeadDim)
 }

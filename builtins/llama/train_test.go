@@ -11,6 +11,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // loraOnQV is a minimal LoRA of the given rank on q_proj and v_proj
@@ -31,8 +33,8 @@ func loraOnQV(rank int) AdapterFunc {
 		av := scope.VariableWithValue("lora_A", tensors.FromFlatDataAndDimensions(a, rank, l.In))
 		bv := scope.VariableWithValue("lora_B", tensors.FromShape(shapes.Make(dtypes.Float32, l.Out, rank)))
 		g := x.Graph()
-		down := Product(x, []int{-1}, nil, av.NodeValue(g), []int{1}, nil)
-		return Add(y, Product(down, []int{-1}, nil, bv.NodeValue(g), []int{1}, nil))
+		down := llamagraph.Product(x, []int{-1}, nil, av.NodeValue(g), []int{1}, nil)
+		return Add(y, llamagraph.Product(down, []int{-1}, nil, bv.NodeValue(g), []int{1}, nil))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // An Adapter is a LoRA adapter of a model: for each targeted linear module
@@ -132,8 +133,8 @@ func (a *Adapter) Adapt(ctx *model.Scope, l llama.Linear, x, y *graph.Node) *gra
 		keep := graph.GreaterOrEqual(u, graph.Scalar(g, x.DType(), a.Dropout))
 		x = graph.Where(keep, graph.DivScalar(x, 1-a.Dropout), graph.ZerosLike(x))
 	}
-	ax := llama.Product(x, []int{-1}, nil, mod.a.NodeValue(g), []int{1}, nil)
-	bax := llama.Product(ax, []int{-1}, nil, mod.b.NodeValue(g), []int{1}, nil)
+	ax := llamagraph.Product(x, []int{-1}, nil, mod.a.NodeValue(g), []int{1}, nil)
+	bax := llamagraph.Product(ax, []int{-1}, nil, mod.b.NodeValue(g), []int{1}, nil)
 	return graph.Add(y, graph.MulScalar(bax, a.scaling()))
 }
 

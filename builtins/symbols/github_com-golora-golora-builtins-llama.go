@@ -27,8 +27,6 @@ func init() {
 		"NewRandom":           reflect.ValueOf(llama.NewRandom),
 		"ParseConfig":         reflect.ValueOf(llama.ParseConfig),
 		"PerplexityMethod":    reflect.ValueOf(constant.MakeFromLiteral("\"strided sliding windows (Hugging Face perplexity guide): windows of max_length tokens moved by stride, only tokens no earlier window scored are scored, PPL = exp(token-weighted mean negative log-likelihood)\"", token.STRING, 0)),
-		"Product":             reflect.ValueOf(llama.Product),
-		"ProductsOf":          reflect.ValueOf(llama.ProductsOf),
 		"ReadConfig":          reflect.ValueOf(llama.ReadConfig),
 
 		// type definitions
@@ -43,7 +41,6 @@ func init() {
 		"Options":          reflect.ValueOf((*llama.Options)(nil)),
 		"Output":           reflect.ValueOf((*llama.Output)(nil)),
 		"PerplexityResult": reflect.ValueOf((*llama.PerplexityResult)(nil)),
-		"ProductShape":     reflect.ValueOf((*llama.ProductShape)(nil)),
 		"RopeScaling":      reflect.ValueOf((*llama.RopeScaling)(nil)),
 
 		// interface wrapper definitions
