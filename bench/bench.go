@@ -226,7 +226,7 @@ func distinctProducts(products []llamagraph.ProductShape) (distinct []llamagraph
 func timeProduct(m *llama.Model, p llamagraph.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
 	defer lhs.FinalizeAll()
 	defer rhs.FinalizeAll()
-	exec, err := graph.NewExec(m.Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
+	exec, err := graph.NewExec(llama.GraphOf(m).Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
 	if err != nil {
 		return 0, err
 	}
@@ -273,18 +273,18 @@ func typedTensor(data []float32, s shapes.Shape) *tensors.Tensor {
 // and its gradient with respect to the adapter's variables. The graph is
 // built, not compiled.
 func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llamagraph.ProductShape, err error) {
-	g := graph.NewGraph(m.Backend(), "step products")
+	g := graph.NewGraph(llama.GraphOf(m).Backend(), "step products")
 	defer g.Finalize()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("bench: building the step: %v", r)
 		}
 	}()
-	ctx := m.Store().RootScope()
+	ctx := llama.GraphOf(m).Store().RootScope()
 	ids := shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq)
 	tokens, targets := graph.Parameter(g, "tokens", ids), graph.Parameter(g, "targets", ids)
 	weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
-	loss, _ := m.WithAdapter(a).LossSumGraph(ctx, tokens, nil, targets, weights)
+	loss, _ := llama.GraphOf(m.WithAdapter(a)).LossSumGraph(ctx, tokens, nil, targets, weights)
 	var wrt []*graph.Node
 	for v := range ctx.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {

@@ -26,7 +26,7 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := changed.Weight(target.Name() + ".weight")
+	w := GraphOf(changed).Weight(target.Name() + ".weight")
 	value := tensors.MustCopyFlatData[float32](w.MustValue())
 	for i := range value {
 		value[i] += delta[i]
@@ -52,7 +52,7 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 // adapter's variables get gradients.
 func TestGradientsOfAdapterOnly(t *testing.T) {
 	base, e := testModel(t, "gqa")
-	adapted := base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
+	adapted := base.WithAdapter(llamagraph.AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l.Module != "v_proj" {
 			return y
 		}
@@ -92,7 +92,7 @@ func deltaAdapter(base *Model, target Linear, seed uint64) ([]float32, *Model) {
 	for i := range delta {
 		delta[i] = float32(rng.NormFloat64() * 0.1)
 	}
-	return delta, base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
+	return delta, base.WithAdapter(llamagraph.AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l != target {
 			return y
 		}

@@ -40,12 +40,13 @@ func TestGradientCheckpointing(t *testing.T) {
 		}
 	}
 	products := func(m *Model) int {
-		g := NewGraph(m.Backend(), "products")
+		mg := GraphOf(m)
+		g := NewGraph(mg.Backend(), "products")
 		defer g.Finalize()
 		ids := shapes.Make(dtypes.Int32, 2, 8)
 		tokens, targets := Parameter(g, "tokens", ids), Parameter(g, "targets", ids)
 		weights := OnesLike(ConvertDType(targets, dtypes.Float32))
-		sum, _ := m.LossSumGraph(m.Store().RootScope(), tokens, nil, targets, weights)
+		sum, _ := mg.LossSumGraph(mg.Store().RootScope(), tokens, nil, targets, weights)
 		var wrt []*Node
 		for _, name := range m.WeightNames() {
 			wrt = append(wrt, m.weight(g, name))

@@ -14,6 +14,7 @@ import (
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
 	"github.com/golora/golora/internal/cmem"
+	"github.com/golora/golora/internal/llamagraph"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -33,7 +34,7 @@ type Model struct {
 	store   *model.Store
 	weights map[string]*model.Variable // By Hugging Face tensor name.
 	blocks  map[string]gguf.Type       // The weights kept in a GGUF block type (quant.go).
-	adapter Adapter
+	adapter llamagraph.Adapter
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 	// name is the model's own name (a GGUF file's general.name), and
@@ -277,21 +278,6 @@ func (m *Model) GGUFFile() string {
 // chat_template.jinja or tokenizer_config.json chat_template (or the one
 // SetChatTemplate set), or "" when it has none.
 func (m *Model) ChatTemplate() string { return m.chatTemplate }
-
-// Store returns the GoMLX variable store that holds the model's weights.
-// Graph code (an Adapter, an optimizer) adds its own variables to it, under a
-// scope of its own (m.Store().Scope("/lora")), and executes with it
-// (model.NewExec(m.Backend(), m.Store(), …)). Creating a variable that
-// exists returns the existing one, so that building a graph again (a re-run
-// cell) works.
-func (m *Model) Store() *model.Store { return m.store }
-
-// Backend returns the GoMLX backend the model computes on.
-func (m *Model) Backend() compute.Backend { return m.backend }
-
-// Weight returns the variable that holds the named weight (a Hugging Face
-// tensor name such as "model.layers.0.self_attn.q_proj.weight"), or nil.
-func (m *Model) Weight(name string) *model.Variable { return m.weights[name] }
 
 // WeightNames returns the names of the model's weights, in layer order.
 func (m *Model) WeightNames() []string {

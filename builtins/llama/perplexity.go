@@ -68,7 +68,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 		return res, fmt.Errorf("llama: perplexity stride %d must be in [1, max_length=%d]; a larger stride would skip tokens", stride, maxLength)
 	}
 	exec, err := execFor(m, "nll", func(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
-		return crossEntropySum(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+		return crossEntropySum(m.logitsGraph(ctx, tokens, mask), targets, weights)
 	})
 	if err != nil {
 		return res, err
@@ -103,7 +103,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 			}
 			b.Tokens, b.Mask, b.Labels = append(b.Tokens, w.Tokens[0]), append(b.Mask, w.Mask[0]), append(b.Labels, w.Labels[0])
 		}
-		in, err := b.Inputs(m.Config.VocabSize)
+		in, err := b.inputs(m.Config.VocabSize)
 		if err != nil {
 			return res, err
 		}

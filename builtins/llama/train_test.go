@@ -19,7 +19,7 @@ import (
 // (package lora is the real one), B starting at zero. Its variables are
 // created with plain VariableWithValue: the model's unchecked context makes
 // that safe when the graph is built again.
-func loraOnQV(rank int) AdapterFunc {
+func loraOnQV(rank int) llamagraph.AdapterFunc {
 	return func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l.Module != "q_proj" && l.Module != "v_proj" {
 			return y
@@ -49,15 +49,16 @@ func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	adapted := base.WithAdapter(loraOnQV(4))
-	in, err := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}.Inputs(base.Config.VocabSize)
+	in, err := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}.inputs(base.Config.VocabSize)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := tensors.MustCopyFlatData[float32](base.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
+	g := GraphOf(adapted)
+	before := tensors.MustCopyFlatData[float32](g.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
 	trainCell := func(steps int) []float32 {
-		step, err := model.NewExec(base.Backend(), base.Store(), func(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
+		step, err := model.NewExec(g.Backend(), g.Store(), func(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
 			ctx.Store().SetTraining(tokens.Graph(), true)
-			loss := adapted.LossGraph(ctx, tokens, mask, targets, weights)
+			loss := g.LossGraph(ctx, tokens, mask, targets, weights)
 			optimizer.Adam().LearningRate(1e-2).Done().UpdateGraph(ctx, tokens.Graph(), loss)
 			return loss
 		})
@@ -80,7 +81,7 @@ func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
 	if !(first[9] < first[0]-0.5) || !(again[0] < first[0]) || !(again[9] < again[0]) {
 		t.Errorf("training did not lower the loss: %v then %v", first, again)
 	}
-	after := tensors.MustCopyFlatData[float32](base.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
+	after := tensors.MustCopyFlatData[float32](g.Weight("model.layers.0.self_attn.q_proj.weight").MustValue())
 	for i := range before {
 		if before[i] != after[i] {
 			t.Fatalf("frozen weight changed at %d: %v → %v", i, before[i], after[i])

@@ -72,7 +72,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 		scope:   fmt.Sprintf("lora-%d", adapterCount.Add(1)),
 		heads:   [2]int{m.Config.NumHeads, m.Config.NumKVHeads},
 	}
-	ctx := m.Store().Scope("/" + a.scope)
+	ctx := llama.GraphOf(m).Store().Scope("/" + a.scope)
 	want := map[string]bool{}
 	for _, t := range targets {
 		want[t] = true
@@ -120,14 +120,14 @@ func (a *Adapter) scaling() float64 {
 	return a.Alpha / float64(a.Rank)
 }
 
-// Adapt implements llama.Adapter.
-func (a *Adapter) Adapt(ctx *model.Scope, l llama.Linear, x, y *graph.Node) *graph.Node {
+// Adapt implements llamagraph.Adapter, for llama.Model.WithAdapter.
+func (a *Adapter) Adapt(scope *model.Scope, l llama.Linear, x, y *graph.Node) *graph.Node {
 	mod := a.modules[l.Name()]
 	if mod == nil {
 		return y
 	}
 	g := x.Graph()
-	if a.Dropout > 0 && ctx.IsTraining(g) {
+	if a.Dropout > 0 && scope.IsTraining(g) {
 		state, u := graph.RandomUniform(a.rng.NodeValue(g), x.Shape())
 		a.rng.SetNodeValue(state)
 		keep := graph.GreaterOrEqual(u, graph.Scalar(g, x.DType(), a.Dropout))
@@ -223,4 +223,4 @@ func (a *Adapter) layers() int {
 	return len(seen)
 }
 
-var _ llama.Adapter = (*Adapter)(nil)
+var _ llamagraph.Adapter = (*Adapter)(nil)

@@ -19,6 +19,7 @@ import (
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/plot"
 	"github.com/golora/golora/builtins/sched"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // Train trains a LoRA adapter of model on src and returns the run: the
@@ -277,7 +278,7 @@ func (t *trainer) setUp() error {
 		names := t.base.WeightNames()
 		params := make([]*model.Variable, len(names))
 		for i, n := range names {
-			params[i] = t.base.Weight(n)
+			params[i] = llama.GraphOf(t.base).Weight(n)
 		}
 		t.model = t.base.WithGradientCheckpointing(cfg.GradientCheckpointing)
 		eng, err := newEngine(t.model, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
@@ -454,7 +455,7 @@ func (t *trainer) step(epoch, pos, step int) (Entry, error) {
 	var sum, count, norm float64
 	tokens := 0
 	lr := p.schedule.At(step)
-	micro := func(mb int) (llama.Inputs, error) {
+	micro := func(mb int) (llamagraph.Inputs, error) {
 		var exs []Example
 		for _, i := range perm[mb:min(mb+cfg.MicroBatch, last)] {
 			exs = append(exs, p.examples[i])
@@ -502,8 +503,8 @@ func (t *trainer) step(epoch, pos, step int) (Entry, error) {
 }
 
 // batches turns examples into micro-batches in their order.
-func (t *trainer) batches(examples []Example) ([]llama.Inputs, error) {
-	var out []llama.Inputs
+func (t *trainer) batches(examples []Example) ([]llamagraph.Inputs, error) {
+	var out []llamagraph.Inputs
 	for i := 0; i < len(examples); i += t.cfg.MicroBatch {
 		in, _, err := batch(examples[i:min(i+t.cfg.MicroBatch, len(examples))], t.cfg.MicroBatch, t.cfg.CutoffLen, padID(t.base), t.base.Config.VocabSize)
 		if err != nil {

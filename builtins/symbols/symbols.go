@@ -2,7 +2,9 @@
 // golora's compiled builtins. The yaegi interpreter calls compiled code
 // through reflect values listed per package; `go generate` writes them with
 // `yaegi extract`, which skips generic functions: the builtins expose
-// concrete types only.
+// concrete types only. A line may leave names out with -exclude: llama's
+// GraphOf, the door to its graph-level API (internal/llamagraph), which
+// cells cannot use.
 //
 // Regenerate after changing a builtin's exported API:
 //
@@ -19,7 +21,7 @@ var Symbols = map[string]map[string]reflect.Value{}
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/data
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/display
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/formats
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/llama
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -exclude=^GraphOf$ github.com/golora/golora/builtins/llama
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/lora
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot/figure
