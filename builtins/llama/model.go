@@ -405,8 +405,8 @@ func (m *Model) summary() [][]string {
 	if m.checkpoint {
 		rows = append(rows, []string{"training", "gradient checkpointing: each layer recomputed in the backward pass"})
 	}
-	if dt := m.ComputeDType(); dt != dtypes.Float32 {
-		rows = append(rows, []string{"products", fmt.Sprintf("in %s", strings.ToLower(dt.String()))})
+	if m.compute != dtypes.Float32 {
+		rows = append(rows, []string{"products", "in " + m.ComputeDType()})
 	}
 	if m.adapter != nil {
 		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})
@@ -418,7 +418,7 @@ func (m *Model) summary() [][]string {
 // the GGUF block types by count ("Q4_1 ×210, Q8_0 ×1") and the float dtype
 // of the rest.
 func (m *Model) keptIn() string {
-	dt := strings.ToLower(m.weightDType.String())
+	dt := m.WeightDType()
 	if len(m.blocks) == 0 {
 		return dt
 	}

@@ -63,5 +63,5 @@ func (m *Model) CheckPacking() error {
 	if b == nil || !m.mayFuseAttention(b) || os.Getenv("GOMLX_FUSION") == "false" || !strings.Contains(strings.ToLower(b.Name()+" "+b.String()), "cuda") {
 		return nil
 	}
-	return fmt.Errorf("%s products on %s attend through cuDNN's fused attention, which keeps padding out but not packed examples apart: set GOMLX_FUSION=false before starting the kernel, compute in float32 (model.SetComputeDType), or do not pack", m.compute, b.Name())
+	return fmt.Errorf("%s products on %s attend through cuDNN's fused attention, which keeps padding out but not packed examples apart: set GOMLX_FUSION=false before starting the kernel, compute in float32 (model.SetComputeDType(\"float32\")), or do not pack", m.compute, b.Name())
 }

@@ -29,7 +29,7 @@ func TestBFloat16Weights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m16.WeightDType() != dtypes.BFloat16 || GraphOf(m16).Weight(layerTensor(0, "self_attn.q_proj")).DType() != dtypes.BFloat16 {
+	if m16.WeightDType() != "bfloat16" || GraphOf(m16).Weight(layerTensor(0, "self_attn.q_proj")).DType() != dtypes.BFloat16 {
 		t.Fatalf("weights in %s", m16.WeightDType())
 	}
 	if d := GraphOf(m16).Weight(normName).DType(); d != dtypes.Float32 {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/display"
@@ -268,8 +267,8 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 func (t *trainer) setUp() error {
 	cfg := t.cfg
 	if t.full {
-		if dt := t.base.WeightDType(); dt != dtypes.Float32 {
-			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", strings.ToLower(dt.String()))
+		if dt := t.base.WeightDType(); dt != "float32" {
+			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", dt)
 		}
 		if n := t.base.QuantizedWeights(); n > 0 {
 			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps %d matrices quantized (%s): load it with llama.Options{Quantize: \"none\"}, or train a LoRA on the quantized base", n, t.base.Dir)
