@@ -22,7 +22,7 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 	base, e := testModel(t, "gqa")
 	target := Linear{Layer: 1, Module: "o_proj", In: 64, Out: 64}
 	delta, adapted := deltaAdapter(base, target, 5)
-	changed, err := Load(filepath.Join("testdata", "models", "gqa"))
+	changed, err := Load(context.Background(), filepath.Join("testdata", "models", "gqa"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/golora/golora/builtins/gguf"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/busy"
 	"github.com/golora/golora/internal/cmem"
 	"github.com/golora/golora/internal/llamagraph"
 	"github.com/gomlx/compute"
@@ -84,12 +86,15 @@ func layerTensor(layer int, module string) string {
 // tensor (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)
 // is dequantized as the gguf Python package does, llama.cpp's row order of
 // q_proj and k_proj undone.
-func Load(dir string, opts ...Options) (m *Model, err error) {
+//
+// ctx is checked before each tensor: cancelling it stops the load.
+func Load(ctx context.Context, dir string, opts ...Options) (m *Model, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "load "+dir)
 	if file, ok, err := ggufPath(dir); err != nil {
 		return nil, err
 	} else if ok {
-		return loadGGUF(file, opts)
+		return loadGGUF(ctx, file, opts)
 	}
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -104,6 +109,9 @@ func Load(dir string, opts ...Options) (m *Model, err error) {
 		return nil, err
 	}
 	for _, w := range cfg.tensorShapes() {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("llama: load %s: %w", dir, err)
+		}
 		if err := m.loadTensor(set, w.name, w.shape); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/busy"
 )
 
 // PerplexityMethod names how Perplexity scores a text.
@@ -52,6 +54,7 @@ func (r PerplexityResult) Render() display.Bundle {
 // whole context length; stride 0: maxLength/2). The windows run 8 at a time
 // as the rows of one batch; ctx is checked before every batch.
 func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride int) (res PerplexityResult, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "perplexity")
 	if maxLength == 0 {
 		maxLength = m.Config.MaxPositionEmbeddings

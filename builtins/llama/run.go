@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/golora/golora/internal/busy"
 	"github.com/golora/golora/internal/llamagraph"
 )
 
@@ -63,6 +64,7 @@ func (o Output) At(r, t int) []float32 {
 // Forward runs the model on a batch and returns its logits and, when the
 // batch has labels, its loss.
 func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "forward")
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
@@ -95,6 +97,7 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 // every weight after SetTrainable(true). Gradients are keyed by weight name
 // for the model's weights and by scope/name for other variables.
 func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map[string][]float32, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "gradients")
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err

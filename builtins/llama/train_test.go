@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"context"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -44,7 +45,7 @@ func loraOnQV(rank int) llamagraph.AdapterFunc {
 // again) works and continues from the same variables.
 func TestTrainAdapterWithGoMLXOptimizer(t *testing.T) {
 	_, e := testModel(t, "gqa")
-	base, err := Load(filepath.Join("testdata", "models", "gqa"))
+	base, err := Load(context.Background(), filepath.Join("testdata", "models", "gqa"))
 	if err != nil {
 		t.Fatal(err)
 	}

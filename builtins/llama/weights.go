@@ -160,7 +160,10 @@ func (m *Model) SetWeightValues(name string, values []float32) error {
 		delete(m.blocks, name)
 		clear(m.execs)
 	}
-	return v.SetValue(t)
+	if err := v.SetValue(t); err != nil {
+		return fmt.Errorf("llama: weight %s: %w", name, err)
+	}
+	return nil
 }
 
 // shapeOf returns the shape of the named weight as the model uses it

@@ -25,7 +25,7 @@ func TestBFloat16Weights(t *testing.T) {
 	if err := m32.Save(dir, "bfloat16"); err != nil {
 		t.Fatal(err)
 	}
-	m16, err := Load(dir, Options{DType: "bfloat16"})
+	m16, err := Load(context.Background(), dir, Options{DType: "bfloat16"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestBFloat16Weights(t *testing.T) {
 	if s := m16.String(); !strings.Contains(s, "in bfloat16 (stored as bfloat16)") {
 		t.Errorf("summary:\n%s", s)
 	}
-	if _, err := Load(dir, Options{DType: "int8"}); err == nil || !strings.Contains(err.Error(), `want "float32", "bfloat16"`) {
+	if _, err := Load(context.Background(), dir, Options{DType: "int8"}); err == nil || !strings.Contains(err.Error(), `want "float32", "bfloat16"`) {
 		t.Errorf("DType int8: %v", err)
 	}
 	t.Logf("logits within %.2g of float32's (largest %.2g); loss %v against %v", worst, scale, out16.Loss, out32.Loss)

@@ -139,7 +139,7 @@ func (a *Adapter) writeCard(dir, base string) error {
 	if a.BaseFile != "" {
 		fmt.Fprintf(&b, "llama.cpp, after `run.Adapter.SaveGGUF(\"adapter.gguf\")` in golora:\n\n```sh\nllama-cli -m %s --lora adapter.gguf\n```\n\n", shellWord(a.BaseFile))
 	}
-	fmt.Fprintf(&b, "golora:\n\n```go\nmodel, _ := llama.Load(%q)\nadapter, _ := lora.Load(model, %q)\nchat := model.WithAdapter(adapter)\n```\n", cmp.Or(a.BaseFile, base), dir)
+	fmt.Fprintf(&b, "golora:\n\n```go\nmodel, _ := llama.Load(ctx, %q)\nadapter, _ := lora.Load(model, %q)\nchat := model.WithAdapter(adapter)\n```\n", cmp.Or(a.BaseFile, base), dir)
 	return writeFile(path, []byte(b.String()))
 }
 
