@@ -20,7 +20,8 @@ type Linear = llamagraph.Linear
 // order the layer applies them.
 var LinearModules = []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
-// linearsOfLayer returns the linear modules of one layer.
+// linearsOfLayer returns the linear modules of one layer, in the order of
+// LinearModules, with their widths.
 func (c Config) linearsOfLayer(layer int) []Linear {
 	d, q, kv, ff := c.HiddenSize, c.NumHeads*c.HeadDim, c.NumKVHeads*c.HeadDim, c.IntermediateSize
 	lin := func(module string, in, out int) Linear {
@@ -32,15 +33,19 @@ func (c Config) linearsOfLayer(layer int) []Linear {
 	}
 }
 
-// Linears returns every linear module of the model, layer by layer, with
-// its shape: what an adapter can attach to.
-func (m *Model) Linears() []Linear {
+// Linears returns every linear module of a model of this configuration,
+// layer by layer, with its shape.
+func (c Config) Linears() []Linear {
 	var out []Linear
-	for layer := range m.Config.NumLayers {
-		out = append(out, m.Config.linearsOfLayer(layer)...)
+	for layer := range c.NumLayers {
+		out = append(out, c.linearsOfLayer(layer)...)
 	}
 	return out
 }
+
+// Linears returns every linear module of the model, layer by layer, with
+// its shape: what an adapter can attach to.
+func (m *Model) Linears() []Linear { return m.Config.Linears() }
 
 // WithAdapter returns a model that shares m's weights and applies a (nil
 // for none; a *lora.Adapter, or any llamagraph.Adapter) in every forward

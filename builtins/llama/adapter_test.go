@@ -100,3 +100,18 @@ func deltaAdapter(base *Model, target Linear, seed uint64) ([]float32, *Model) {
 		return Add(y, llamagraph.Product(x, []int{-1}, nil, d, []int{1}, nil))
 	}))
 }
+
+// TestLinearModules checks that each layer's linear modules are those of
+// LinearModules, in its order, which package lora takes its names from.
+func TestLinearModules(t *testing.T) {
+	m, _ := testModel(t, "gqa")
+	lin := m.Linears()
+	if len(lin) != m.Config.NumLayers*len(LinearModules) {
+		t.Fatalf("%d linear modules for %d layers of %d", len(lin), m.Config.NumLayers, len(LinearModules))
+	}
+	for i, l := range lin {
+		if want := LinearModules[i%len(LinearModules)]; l.Module != want || l.Layer != i/len(LinearModules) {
+			t.Errorf("linear module %d is layer %d's %s, want layer %d's %s", i, l.Layer, l.Module, i/len(LinearModules), want)
+		}
+	}
+}

@@ -208,7 +208,7 @@ func (a *Adapter) String() string {
 	}
 	var list []string
 	for m := range mods {
-		list = append(list, strings.TrimSuffix(m, "_proj"))
+		list = append(list, shortModule(m))
 	}
 	sort.Strings(list)
 	return fmt.Sprintf("LoRA %q: rank %d, alpha %g (scaling %.4g), dropout %g, on %s of %d layers, %d parameters",

@@ -155,12 +155,6 @@ const (
 // DefaultTargets are the modules that get an adapter by default.
 var DefaultTargets = []string{"q", "v"}
 
-// moduleNames maps the short names of linear modules to Hugging Face's.
-var moduleNames = map[string]string{
-	"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "o_proj",
-	"gate": "gate_proj", "up": "up_proj", "down": "down_proj",
-}
-
 // Optimizers lists the optimizers Train knows.
 var Optimizers = []string{"adamw", "adam", "sgd"}
 
@@ -292,35 +286,53 @@ func (c *Config) checkModel(model *llama.Model, defaulted bool) (note string, er
 }
 
 // resolveTargets turns short or Hugging Face module names, or "all-linear",
-// into Hugging Face names in the model's order.
+// into Hugging Face names in the model's order (llama.LinearModules).
 func resolveTargets(names []string) ([]string, error) {
 	set := map[string]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(strings.ToLower(n))
-		switch {
+		switch hf := hfModule(n); {
 		case n == "all-linear" || n == "all_linear" || n == "all":
-			for _, hf := range moduleNames {
-				set[hf] = true
+			for _, m := range llama.LinearModules {
+				set[m] = true
 			}
-		case moduleNames[n] != "":
-			set[moduleNames[n]] = true
-		case slices.Contains(hfModules(), n):
-			set[n] = true
+		case hf != "":
+			set[hf] = true
 		default:
-			return nil, fmt.Errorf("lora: target %q: want any of q, k, v, o, gate, up, down, their Hugging Face names (q_proj, …), or all-linear", n)
+			return nil, fmt.Errorf("lora: target %q: want any of %s, their Hugging Face names (q_proj, …), or all-linear", n, strings.Join(shortModules(), ", "))
 		}
 	}
 	var out []string
-	for _, hf := range hfModules() {
-		if set[hf] {
-			out = append(out, hf)
+	for _, m := range llama.LinearModules {
+		if set[m] {
+			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-func hfModules() []string {
-	return []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+// hfModule returns the Hugging Face name of the linear module that name
+// names, by that name or by its short one (q for q_proj), or "".
+func hfModule(name string) string {
+	for _, m := range llama.LinearModules {
+		if name == m || name == shortModule(m) {
+			return m
+		}
+	}
+	return ""
+}
+
+// shortModule returns a module's short name: q for q_proj.
+func shortModule(hf string) string { return strings.TrimSuffix(hf, "_proj") }
+
+// shortModules returns the short names of the linear modules, in the
+// model's order.
+func shortModules() []string {
+	out := make([]string, len(llama.LinearModules))
+	for i, m := range llama.LinearModules {
+		out[i] = shortModule(m)
+	}
+	return out
 }
 
 // scaling returns the factor of the adapter's output.
