@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/golora/golora/builtins/formats"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/sched"
 )
@@ -47,7 +48,8 @@ type Config struct {
 	// over Batch/MicroBatch micro-batches.
 	MicroBatch int `json:"micro_batch_size"`
 	Batch      int `json:"batch_size"`
-	// CutoffLen is the longest example in tokens (256); longer ones are cut.
+	// CutoffLen is the longest example in tokens (formats.DefaultCutoff,
+	// 256); longer ones are cut.
 	CutoffLen int `json:"cutoff_len"`
 	// GradientCheckpointing recomputes each decoder layer's activations in
 	// the backward pass instead of keeping them (see
@@ -133,7 +135,8 @@ type Config struct {
 	limit int
 }
 
-// Defaults.
+// Defaults. CutoffLen's is formats.DefaultCutoff, which formats' Tokenize and
+// Preview share.
 const (
 	DefaultRank         = 8
 	DefaultAlpha        = 16
@@ -141,7 +144,6 @@ const (
 	DefaultEpochs       = 3
 	DefaultMicroBatch   = 4
 	DefaultBatch        = 32
-	DefaultCutoffLen    = 256
 	DefaultLearningRate = 3e-4
 	DefaultScheduler    = "linear"
 	DefaultWarmup       = 100
@@ -190,7 +192,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Epochs, DefaultEpochs)
 	def(&c.MicroBatch, DefaultMicroBatch)
 	def(&c.Batch, DefaultBatch)
-	def(&c.CutoffLen, DefaultCutoffLen)
+	def(&c.CutoffLen, formats.DefaultCutoff)
 	deff(&c.LearningRate, DefaultLearningRate)
 	if c.Scheduler == "" {
 		c.Scheduler = DefaultScheduler
@@ -280,7 +282,7 @@ func (c *Config) checkModel(model *llama.Model, defaulted bool) (note string, er
 	}
 	if defaulted {
 		c.CutoffLen = limit
-		return fmt.Sprintf("CutoffLen: the default %d is beyond the model's %d positions: cut to %d", DefaultCutoffLen, limit, limit), nil
+		return fmt.Sprintf("CutoffLen: the default %d is beyond the model's %d positions: cut to %d", formats.DefaultCutoff, limit, limit), nil
 	}
 	return "", fmt.Errorf("lora: CutoffLen %d is beyond the model's %d positions (its max_position_embeddings), which it was never trained on: set CutoffLen to %d or less", c.CutoffLen, limit, limit)
 }
