@@ -3,6 +3,7 @@ package llama
 import (
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -178,10 +179,7 @@ func (m *Model) linear(ctx *model.Scope, l Linear, x *Node) *Node {
 func rmsNorm(x, w *Node, eps float64) *Node {
 	meanSquare := ReduceAndKeep(Mul(x, x), ReduceMean, -1)
 	normed := Div(x, Sqrt(AddScalar(meanSquare, eps)))
-	shape := make([]int, x.Rank())
-	for i := range shape {
-		shape[i] = 1
-	}
+	shape := slices.Repeat([]int{1}, x.Rank())
 	shape[len(shape)-1] = w.Shape().Dimensions[0]
 	return Mul(normed, Reshape(w, shape...))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/gomlx/gomlx/core/graph"
@@ -128,10 +129,7 @@ const perplexityRows = 8
 
 // unscored returns window with none of its tokens scored.
 func unscored(w Batch) Batch {
-	labels := make([]int, len(w.Labels[0]))
-	for i := range labels {
-		labels[i] = IgnoreLabel
-	}
+	labels := slices.Repeat([]int{IgnoreLabel}, len(w.Labels[0]))
 	return Batch{Tokens: w.Tokens, Mask: w.Mask, Labels: [][]int{labels}}
 }
 
@@ -141,10 +139,7 @@ func unscored(w Batch) Batch {
 func windowBatch(window []int, newTokens, length int) Batch {
 	tokens := make([]int, length)
 	mask := make([]int, length)
-	labels := make([]int, length)
-	for i := range labels {
-		labels[i] = IgnoreLabel
-	}
+	labels := slices.Repeat([]int{IgnoreLabel}, length)
 	copy(tokens, window)
 	for i := range window {
 		mask[i] = 1

@@ -2,9 +2,10 @@ package lora
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -192,7 +193,7 @@ func (a *Adapter) setWeights(values map[string][]float32) error {
 			if len(data) != v.Shape().Size() {
 				return fmt.Errorf("lora: tensor %s has %d values, want %s", key, len(data), v.Shape())
 			}
-			if err := v.SetValue(tensors.FromFlatDataAndDimensions(append([]float32(nil), data...), v.Shape().Dimensions...)); err != nil {
+			if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(data), v.Shape().Dimensions...)); err != nil {
 				return err
 			}
 		}
@@ -204,13 +205,9 @@ func (a *Adapter) setWeights(values map[string][]float32) error {
 func (a *Adapter) String() string {
 	mods := map[string]bool{}
 	for _, name := range a.order {
-		mods[a.modules[name].linear.Module] = true
+		mods[shortModule(a.modules[name].linear.Module)] = true
 	}
-	var list []string
-	for m := range mods {
-		list = append(list, shortModule(m))
-	}
-	sort.Strings(list)
+	list := slices.Sorted(maps.Keys(mods))
 	return fmt.Sprintf("LoRA %q: rank %d, alpha %g (scaling %.4g), dropout %g, on %s of %d layers, %d parameters",
 		a.Name, a.Rank, a.Alpha, a.scaling(), a.Dropout, strings.Join(list, ","), a.layers(), a.NumParameters())
 }
