@@ -107,7 +107,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 	}
 	state, err := graph.RNGStateFromSeed(seed)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("lora: dropout generator of seed %d: %w", seed, err)
 	}
 	a.rng = ctx.VariableWithValue("dropout_rng", state).SetTrainable(false)
 	return a, nil
@@ -171,7 +171,7 @@ func (a *Adapter) weights() (map[string][]float32, error) {
 		for which, v := range map[string]*model.Variable{"A": m.a, "B": m.b} {
 			t, err := v.Value()
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("lora: reading %s: %w", peftName(name, which), err)
 			}
 			out[peftName(name, which)] = tensors.MustCopyFlatData[float32](t)
 		}
@@ -194,7 +194,7 @@ func (a *Adapter) setWeights(values map[string][]float32) error {
 				return fmt.Errorf("lora: tensor %s has %d values, want %s", key, len(data), v.Shape())
 			}
 			if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(data), v.Shape().Dimensions...)); err != nil {
-				return err
+				return fmt.Errorf("lora: setting %s: %w", key, err)
 			}
 		}
 	}
