@@ -19,6 +19,7 @@ import (
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/lora"
 	"github.com/golora/golora/internal/cellout"
+	"github.com/golora/golora/internal/llamagraph"
 	"github.com/golora/golora/output"
 )
 
@@ -206,7 +207,7 @@ func rawProducts(m *llama.Model, a *lora.Adapter, c Config) (seconds, flops floa
 // distinctProducts returns the distinct products of a list (the same
 // operand shapes and axes), in the order they first appear, and how many
 // times each appears.
-func distinctProducts(products []llama.ProductShape) (distinct []llama.ProductShape, counts []int) {
+func distinctProducts(products []llamagraph.ProductShape) (distinct []llamagraph.ProductShape, counts []int) {
 	index := map[string]int{}
 	for _, p := range products {
 		k := fmt.Sprintf("%v", p)
@@ -223,10 +224,10 @@ func distinctProducts(products []llama.ProductShape) (distinct []llama.ProductSh
 
 // timeProduct runs the product on operands lhs and rhs, once to compile and
 // warm up and then three times, and returns the best time.
-func timeProduct(m *llama.Model, p llama.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
+func timeProduct(m *llama.Model, p llamagraph.ProductShape, lhs, rhs *tensors.Tensor) (time.Duration, error) {
 	defer lhs.FinalizeAll()
 	defer rhs.FinalizeAll()
-	exec, err := graph.NewExec(m.Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
+	exec, err := graph.NewExec(llama.GraphOf(m).Backend(), func(l, r *graph.Node) *graph.Node { return p.Build(l, r) })
 	if err != nil {
 		return 0, err
 	}
@@ -272,26 +273,26 @@ func typedTensor(data []float32, s shapes.Shape) *tensors.Tensor {
 // backward pass: the loss of a micro-batch of the model with the adapter,
 // and its gradient with respect to the adapter's variables. The graph is
 // built, not compiled.
-func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llama.ProductShape, err error) {
-	g := graph.NewGraph(m.Backend(), "step products")
+func stepProducts(m *llama.Model, a *lora.Adapter, c Config) (products []llamagraph.ProductShape, err error) {
+	g := graph.NewGraph(llama.GraphOf(m).Backend(), "step products")
 	defer g.Finalize()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("bench: building the step: %v", r)
 		}
 	}()
-	ctx := m.Store().RootScope()
+	ctx := llama.GraphOf(m).Store().RootScope()
 	ids := shapes.Make(dtypes.Int32, c.MicroBatch, c.Seq)
 	tokens, targets := graph.Parameter(g, "tokens", ids), graph.Parameter(g, "targets", ids)
 	weights := graph.OnesLike(graph.ConvertDType(targets, dtypes.Float32))
-	loss, _ := m.WithAdapter(a).LossSumGraph(ctx, tokens, nil, targets, weights)
+	loss, _ := llama.GraphOf(m.WithAdapter(a)).LossSumGraph(ctx, tokens, nil, targets, weights)
 	var wrt []*graph.Node
 	for v := range ctx.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {
 			wrt = append(wrt, v.NodeValue(g))
 		}
 	}
-	products = llama.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
+	products = llamagraph.ProductsOf(append(graph.Gradient(loss, wrt...), loss)...)
 	if len(products) == 0 {
 		return nil, fmt.Errorf("bench: the step has no products")
 	}

@@ -10,6 +10,7 @@
 // product is timed alone and counted as often as the step makes it (a
 // backend runs identical products of one graph once);
 // GOLORA_BENCH_PRODUCTS=1 prints them, one line each, to standard error.
-// `golora bench`
-// prints the table; `make bench` runs it; gpu.sh is the GPU check.
+// The products are read from the step's graph, built with llama.GraphOf
+// and llamagraph.ProductsOf (internal/llamagraph). `golora bench` prints
+// the table; `make bench` runs it; gpu.sh is the GPU check.
 package bench

@@ -11,7 +11,8 @@ import (
 	"github.com/golora/golora/builtins/tokenizer"
 )
 
-// DefaultCutoff is the cutoff, in tokens, when TokenizeOptions leaves it 0.
+// DefaultCutoff is the cutoff, in tokens, when TokenizeOptions leaves it 0,
+// and training's default (lora.Config.CutoffLen).
 const DefaultCutoff = 256
 
 // TokenizeOptions say how Tokenize makes training examples of texts.

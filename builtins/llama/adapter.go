@@ -1,83 +1,57 @@
 package llama
 
 import (
-	"fmt"
-
-	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // Linear identifies one linear module of the model, a weight W [Out, In]
-// that maps x [batch, seq, In] to y = x·Wᵀ [batch, seq, Out].
-type Linear struct {
-	Layer int
-	// Module is the module's Hugging Face (and PEFT target_modules) name:
-	// q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj or down_proj.
-	Module  string
-	In, Out int
-}
+// that maps x [batch, seq, In] to y = x·Wᵀ [batch, seq, Out]: its Layer, its
+// Module (the Hugging Face and PEFT target_modules name, one of
+// LinearModules) and its widths In and Out. Its Name method returns the
+// module's Hugging Face path, such as "model.layers.3.self_attn.q_proj";
+// its weight is Name()+".weight", and a PEFT adapter's tensors are
+// "base_model.model."+Name()+".lora_A.weight". (The type is defined in
+// internal/llamagraph, beside the adapters that receive it.)
+type Linear = llamagraph.Linear
 
 // LinearModules are the names of the linear modules of each layer, in the
 // order the layer applies them.
 var LinearModules = []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
-// Name returns the module's Hugging Face path, such as
-// "model.layers.3.self_attn.q_proj"; its weight is Name()+".weight", and a
-// PEFT adapter's tensors are "base_model.model."+Name()+".lora_A.weight".
-func (l Linear) Name() string {
-	block := "self_attn"
-	switch l.Module {
-	case "gate_proj", "up_proj", "down_proj":
-		block = "mlp"
-	}
-	return fmt.Sprintf("model.layers.%d.%s.%s", l.Layer, block, l.Module)
-}
-
-// linearsOfLayer returns the linear modules of one layer.
+// linearsOfLayer returns the linear modules of one layer, in the order of
+// LinearModules, with their widths.
 func (c Config) linearsOfLayer(layer int) []Linear {
 	d, q, kv, ff := c.HiddenSize, c.NumHeads*c.HeadDim, c.NumKVHeads*c.HeadDim, c.IntermediateSize
+	lin := func(module string, in, out int) Linear {
+		return Linear{Layer: layer, Module: module, In: in, Out: out}
+	}
 	return []Linear{
-		{layer, "q_proj", d, q}, {layer, "k_proj", d, kv}, {layer, "v_proj", d, kv}, {layer, "o_proj", q, d},
-		{layer, "gate_proj", d, ff}, {layer, "up_proj", d, ff}, {layer, "down_proj", ff, d},
+		lin("q_proj", d, q), lin("k_proj", d, kv), lin("v_proj", d, kv), lin("o_proj", q, d),
+		lin("gate_proj", d, ff), lin("up_proj", d, ff), lin("down_proj", ff, d),
 	}
 }
 
-// Linears returns every linear module of the model, layer by layer, with
-// its shape: what an adapter can attach to.
-func (m *Model) Linears() []Linear {
+// Linears returns every linear module of a model of this configuration,
+// layer by layer, with its shape.
+func (c Config) Linears() []Linear {
 	var out []Linear
-	for layer := range m.Config.NumLayers {
-		out = append(out, m.Config.linearsOfLayer(layer)...)
+	for layer := range c.NumLayers {
+		out = append(out, c.linearsOfLayer(layer)...)
 	}
 	return out
 }
 
-// An Adapter changes what linear modules compute; LoRA is one. The forward
-// pass calls Adapt for every linear module l with the module's input x
-// [batch, seq, l.In] and its frozen output y = x·Wᵀ [batch, seq, l.Out], and
-// uses what Adapt returns (same shape as y) instead of y. An adapter that
-// leaves a module alone returns y.
-//
-// ctx is the model's context (Model.Context): an adapter keeps its variables
-// there under a scope of its own, makes them trainable, and reads
-// ctx.IsTraining(g) to apply dropout only in training. Matrix products should
-// use Product, whose gradient is made of products.
-//
-// Adapt runs while a graph is built (once per compiled shape), not per step.
-type Adapter interface {
-	Adapt(ctx *model.Scope, l Linear, x, y *Node) *Node
-}
+// Linears returns every linear module of the model, layer by layer, with
+// its shape: what an adapter can attach to.
+func (m *Model) Linears() []Linear { return m.Config.Linears() }
 
-// AdapterFunc lets an ordinary function be an Adapter.
-type AdapterFunc func(ctx *model.Scope, l Linear, x, y *Node) *Node
-
-// Adapt calls f.
-func (f AdapterFunc) Adapt(ctx *model.Scope, l Linear, x, y *Node) *Node { return f(ctx, l, x, y) }
-
-// WithAdapter returns a model that shares m's weights and context and
-// applies a (nil for none) in every forward pass: in Generate, Perplexity,
-// Forward and Gradients. Its compiled graphs are its own.
-func (m *Model) WithAdapter(a Adapter) *Model {
+// WithAdapter returns a model that shares m's weights and applies a (nil
+// for none; a *lora.Adapter, or any llamagraph.Adapter) in every forward
+// pass: in Generate, Chat, Perplexity, Forward and Gradients. Its compiled
+// graphs are its own.
+func (m *Model) WithAdapter(a llamagraph.Adapter) *Model {
 	c := m.view()
 	c.adapter = a
 	return c
@@ -107,6 +81,3 @@ func (m *Model) WithGradientCheckpointing(on bool) *Model {
 // GradientCheckpointing reports whether m recomputes its layers' activations
 // in the backward pass (see WithGradientCheckpointing).
 func (m *Model) GradientCheckpointing() bool { return m.checkpoint }
-
-// Adapter returns the adapter the model applies, or nil.
-func (m *Model) Adapter() Adapter { return m.adapter }

@@ -11,6 +11,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // TestAdapterSeesModuleInputAndOutput checks that an adapter adding x·Δᵀ to
@@ -20,11 +22,11 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 	base, e := testModel(t, "gqa")
 	target := Linear{Layer: 1, Module: "o_proj", In: 64, Out: 64}
 	delta, adapted := deltaAdapter(base, target, 5)
-	changed, err := Load(filepath.Join("testdata", "models", "gqa"))
+	changed, err := Load(context.Background(), filepath.Join("testdata", "models", "gqa"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := changed.Weight(target.Name() + ".weight")
+	w := GraphOf(changed).Weight(target.Name() + ".weight")
 	value := tensors.MustCopyFlatData[float32](w.MustValue())
 	for i := range value {
 		value[i] += delta[i]
@@ -50,7 +52,7 @@ func TestAdapterSeesModuleInputAndOutput(t *testing.T) {
 // adapter's variables get gradients.
 func TestGradientsOfAdapterOnly(t *testing.T) {
 	base, e := testModel(t, "gqa")
-	adapted := base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
+	adapted := base.WithAdapter(llamagraph.AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l.Module != "v_proj" {
 			return y
 		}
@@ -90,11 +92,26 @@ func deltaAdapter(base *Model, target Linear, seed uint64) ([]float32, *Model) {
 	for i := range delta {
 		delta[i] = float32(rng.NormFloat64() * 0.1)
 	}
-	return delta, base.WithAdapter(AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
+	return delta, base.WithAdapter(llamagraph.AdapterFunc(func(ctx *model.Scope, l Linear, x, y *Node) *Node {
 		if l != target {
 			return y
 		}
 		d := Const(x.Graph(), tensors.FromFlatDataAndDimensions(delta, target.Out, target.In))
-		return Add(y, Product(x, []int{-1}, nil, d, []int{1}, nil))
+		return Add(y, llamagraph.Product(x, []int{-1}, nil, d, []int{1}, nil))
 	}))
+}
+
+// TestLinearModules checks that each layer's linear modules are those of
+// LinearModules, in its order, which package lora takes its names from.
+func TestLinearModules(t *testing.T) {
+	m, _ := testModel(t, "gqa")
+	lin := m.Linears()
+	if len(lin) != m.Config.NumLayers*len(LinearModules) {
+		t.Fatalf("%d linear modules for %d layers of %d", len(lin), m.Config.NumLayers, len(LinearModules))
+	}
+	for i, l := range lin {
+		if want := LinearModules[i%len(LinearModules)]; l.Module != want || l.Layer != i/len(LinearModules) {
+			t.Errorf("linear module %d is layer %d's %s, want layer %d's %s", i, l.Layer, l.Module, i/len(LinearModules), want)
+		}
+	}
 }

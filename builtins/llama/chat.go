@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/golora/golora/builtins/chat"
+	"github.com/golora/golora/internal/busy"
 )
 
 // hfChatTemplate returns the chat template of a Hugging Face model folder:
@@ -99,6 +100,7 @@ func (m *Model) ChatOptions() chat.Options {
 //		{"role": "user", "content": "What is a tomb?"},
 //	}, llama.GenOptions{MaxNewTokens: 64})
 func (m *Model) Chat(ctx context.Context, messages []chat.Message, opts GenOptions) (string, error) {
+	defer busy.Enter(ctx)()
 	tok, err := m.tokenizer()
 	if err != nil {
 		return "", err

@@ -55,7 +55,7 @@ func TestChatSmolLM2(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 135M-parameter model")
 	}
-	m, err := Load(testfiles.SmolLM2(t))
+	m, err := Load(context.Background(), testfiles.SmolLM2(t))
 	if err != nil {
 		t.Fatal(err)
 	}

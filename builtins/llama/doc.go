@@ -15,23 +15,38 @@
 // installed (see Backend, which also names the Go backend's matrix kernels:
 // MatrixKernels).
 //
+// # The cell API and the graph API
+//
+// What cells see (through the symbol table in builtins/symbols) is the cell
+// API: loading, the summary, Forward, Gradients, Generate, Chat, Perplexity,
+// saving, and the dtypes by name (WeightDType, SetComputeDType). Cells can
+// neither build graphs nor name a GoMLX dtype, so the graph-level API that
+// package lora and the benchmark build on is in internal/llamagraph, which
+// no symbol table lists: the Adapter interface, Product, the tensors of a
+// batch (llamagraph.Inputs), and a model's store, backend, weights'
+// variables and graph-building methods (llamagraph.Model), which GraphOf
+// returns. GraphOf is the one exported name of this package that the
+// symbol table leaves out (yaegi calls any exported method of a value it
+// holds, so those methods are not methods of Model).
+//
 // # For adapters and trainers
 //
-// The weights are frozen: LoRA (package lora) attaches an Adapter, which
-// the forward pass calls for every linear module (Linears lists them with
-// their shapes); WithAdapter returns a model that applies one, and
-// WithGradientCheckpointing one that recomputes each layer in the backward
-// pass. LogitsGraph and LossGraph build the forward pass and the masked loss
-// inside a graph, from the tensors Batch.Inputs makes; the adapter's
-// trainable variables, kept in the model's Store, are then the only ones
-// that model.Scope.BuildTrainableVariablesGradientsGraph and GoMLX's
-// optimizers differentiate. A training step is
+// The weights are frozen: LoRA (package lora) attaches an adapter
+// (llamagraph.Adapter), which the forward pass calls for every linear
+// module (Linears lists them with their shapes); WithAdapter returns a
+// model that applies one, and WithGradientCheckpointing one that recomputes
+// each layer in the backward pass. GraphOf(m).LogitsGraph and LossGraph
+// build the forward pass and the masked loss inside a graph, from the
+// tensors llamagraph.NewInputs makes of a batch; the adapter's trainable
+// variables, kept in the model's store, are then the only ones that
+// model.Scope.BuildTrainableVariablesGradientsGraph and GoMLX's optimizers
+// differentiate. A training step is
 //
-//	adapted := m.WithAdapter(myLoRA)
-//	step, err := model.NewExec(m.Backend(), m.Store(),
+//	g := llama.GraphOf(m.WithAdapter(myLoRA))
+//	step, err := model.NewExec(g.Backend(), g.Store(),
 //		func(scope *model.Scope, tokens, mask, targets, weights *graph.Node) *graph.Node {
 //			scope.Store().SetTraining(tokens.Graph(), true)
-//			loss := adapted.LossGraph(scope, tokens, mask, targets, weights)
+//			loss := g.LossGraph(scope, tokens, mask, targets, weights)
 //			optimizer.Adam().Done().UpdateGraph(scope, tokens.Graph(), loss)
 //			return loss
 //		})
@@ -49,16 +64,17 @@
 // attends only to the tokens of its own example up to itself, the rotary
 // positions restart at 0 at each example's first token, and an example's
 // last token is not scored on the next one's first: each example's logits,
-// loss and gradients are those it has alone in a row. Batch.Inputs checks
-// that every example is one contiguous run and that no value is negative,
-// and carries the numbers in the float32 mask tensor; LogitsGraph and
-// LossGraph derive from it, inside the graph, a [batch, seq, seq] matrix of
-// the pairs of tokens in the same example, which gives both the attention
-// mask and the positions (a query's position is the number of earlier
-// tokens of its example), on any backend. A mask of ones and zeros gives the
-// same logits, to the bit, as before segments existed (a row of one
-// example keeps the positions 0…seq−1 whatever its padding), and
-// generation, which runs one sequence, does not use a mask. One difference
+// loss and gradients are those it has alone in a row. The batch's
+// conversion to tensors (llamagraph.NewInputs) checks that every example is
+// one contiguous run and that no value is negative, and carries the numbers
+// in the float32 mask tensor; the forward pass and the loss derive from it,
+// inside the graph, a [batch, seq, seq] matrix of the pairs of tokens in the
+// same example, which gives both the attention mask and the positions (a
+// query's position is the number of earlier tokens of its example), on any
+// backend. A mask of ones and zeros gives the same logits, to the bit, as
+// before segments existed (a row of one example keeps the positions
+// 0…seq−1 whatever its padding), and generation, which runs one sequence,
+// does not use a mask. One difference
 // for masks of ones and zeros: a label on a padding position is no longer a
 // target. The fused attention of XLA's CUDA plugin (see below) masks by
 // sequence length only and does not know segments: a model whose products
@@ -84,10 +100,11 @@
 //   - The stock gradient of DotGeneral is now made of DotGenerals (nothing
 //     larger than the operands and the output), but it panics with a wrong
 //     shape when the contracting axes are not in increasing order on both
-//     sides. Product keeps its own gradient (product.go) for that, and
-//     because ProductsOf reads the products' axes from it for the
-//     benchmark's raw-product timing. Dot is now a builder, not a node: its
-//     separate gradient is gone.
+//     sides. llamagraph.Product keeps its own gradient
+//     (internal/llamagraph/product.go) for that, and because ProductsOf
+//     reads the products' axes from it for the benchmark's raw-product
+//     timing. Dot is now a builder, not a node: its separate gradient is
+//     gone.
 //   - The Go backend's default executor still deadlocks on two cores (ops
 //     run in parallel take every worker slot, then wait for slots for their
 //     own inner work): golora runs it with parallelism=-1 (backend.go).

@@ -2,27 +2,29 @@ package llama
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // SetComputeDType makes the model's products with its own weights (the
-// linear modules and the LM head, forward and backward) run in dt:
-// dtypes.BFloat16 or dtypes.Float16 for a GPU's tensor cores, as PyTorch
-// runs a model loaded in bfloat16, or dtypes.Float32, the default. The
-// weights stay stored in float32 and are converted in the graph; the
+// linear modules and the LM head, forward and backward) run in the named
+// dtype: "bfloat16" or "float16" for a GPU's tensor cores, as PyTorch runs
+// a model loaded in bfloat16, or "float32", the default. The weights stay
+// stored in their dtype (WeightDType) and are converted in the graph; the
 // activations, the norms, attention, the softmax and the loss, and the
 // adapters stay in float32, except that on XLA's CUDA plugin attention runs
-// in dt through cuDNN's flash attention, with its softmax statistics in
-// float32. On a CPU, bfloat16 is slower than float32.
-func (m *Model) SetComputeDType(dt dtypes.DType) error {
-	switch dt {
-	case dtypes.Float32, dtypes.BFloat16, dtypes.Float16:
-	default:
-		return fmt.Errorf("llama: compute dtype %s: want float32, bfloat16 or float16", dt)
+// in the named dtype through cuDNN's flash attention, with its softmax
+// statistics in float32. On a CPU, bfloat16 is slower than float32.
+func (m *Model) SetComputeDType(name string) error {
+	dt, ok := floatDType(name)
+	if !ok {
+		return fmt.Errorf("llama: compute dtype %q: want \"float32\", \"bfloat16\" or \"float16\"", name)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -31,10 +33,28 @@ func (m *Model) SetComputeDType(dt dtypes.DType) error {
 	return nil
 }
 
-// ComputeDType returns the dtype of the model's products with its weights.
-func (m *Model) ComputeDType() dtypes.DType { return m.compute }
+// ComputeDType returns the name of the dtype of the model's products with
+// its weights ("float32", "bfloat16" or "float16"; see SetComputeDType).
+func (m *Model) ComputeDType() string { return dtypeName(m.compute) }
 
-// productIn is Product(x, xContracting, nil, w, wContracting, nil) with both
+// floatDType returns the dtype of a name that Options.DType and
+// SetComputeDType take: "float32", "bfloat16" or "float16".
+func floatDType(name string) (dtypes.DType, bool) {
+	switch name {
+	case "float32":
+		return dtypes.Float32, true
+	case "bfloat16":
+		return dtypes.BFloat16, true
+	case "float16":
+		return dtypes.Float16, true
+	}
+	return dtypes.InvalidDType, false
+}
+
+// dtypeName returns the name of dt as Options.DType spells it ("bfloat16").
+func dtypeName(dt dtypes.DType) string { return strings.ToLower(dt.String()) }
+
+// productIn is llamagraph.Product(x, xContracting, nil, w, wContracting, nil) with both
 // operands rounded to dt and the result converted back to x's dtype.
 //
 // On the Go backend a half-precision dt is emulated: the operands are rounded
@@ -53,7 +73,7 @@ func productIn(dt dtypes.DType, x *Node, xContracting []int, w *Node, wContracti
 // batchProductIn is productIn with batch axes.
 func batchProductIn(dt dtypes.DType, x *Node, xContracting, xBatch []int, w *Node, wContracting, wBatch []int) *Node {
 	if x.DType() == dt && w.DType() == dt {
-		return Product(x, xContracting, xBatch, w, wContracting, wBatch)
+		return llamagraph.Product(x, xContracting, xBatch, w, wContracting, wBatch)
 	}
 	operand := func(n *Node) *Node {
 		if n.DType() != dt {
@@ -64,7 +84,7 @@ func batchProductIn(dt dtypes.DType, x *Node, xContracting, xBatch []int, w *Nod
 		}
 		return n
 	}
-	out := Product(operand(x), xContracting, xBatch, operand(w), wContracting, wBatch)
+	out := llamagraph.Product(operand(x), xContracting, xBatch, operand(w), wContracting, wBatch)
 	if out.DType() != x.DType() {
 		out = ConvertDType(out, x.DType())
 	}

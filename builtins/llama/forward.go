@@ -3,6 +3,7 @@ package llama
 import (
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -10,6 +11,8 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // maskedBias is added to the attention scores of pairs that must not attend:
@@ -17,14 +20,9 @@ import (
 // instead of NaN, and large enough that exp underflows to exactly 0.
 const maskedBias = -1e30
 
-// LogitsGraph builds the forward pass of LlamaForCausalLM: tokens [batch,
-// seq] (int32), mask [batch, seq] (float32, as Batch.Mask: 1 for real
-// tokens and 0 for padding, or each token's segment number in packed rows;
-// nil when every token is real) → logits [batch, seq, vocab] (float32).
-// Positions count from 0 in every row, and again at every segment of a
-// packed row, so padding goes on the right; a token attends only to its own
-// segment. The model's adapter, if any, is applied to every linear module.
-func (m *Model) LogitsGraph(ctx *model.Scope, tokens, mask *Node) *Node {
+// logitsGraph builds the forward pass of LlamaForCausalLM (see
+// llamagraph.Model.LogitsGraph).
+func (m *Model) logitsGraph(ctx *model.Scope, tokens, mask *Node) *Node {
 	return m.head(m.selfHidden(ctx, tokens, mask))
 }
 
@@ -46,22 +44,17 @@ func (m *Model) selfHidden(ctx *model.Scope, tokens, mask *Node) *Node {
 	return m.hidden(ctx, tokens, positions, att)
 }
 
-// LossGraph builds the mean cross entropy of the model's next-token
-// predictions over the tokens [batch, seq]: targets [batch, seq] (int32) is
-// the token each position must predict (the next token), weights [batch,
-// seq] (float32) how much that prediction counts: 0 for a prompt token that
-// training must not score, for padding, and for the last position. It is
-// CrossEntropy of LogitsGraph, computed without materialising the gradient
-// of the logits (see loss.go).
-func (m *Model) LossGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
-	return meanLoss(m.LossSumGraph(ctx, tokens, mask, targets, weights))
+// lossGraph builds the mean cross entropy of the model's next-token
+// predictions (see llamagraph.Model.LossGraph): crossEntropy of
+// logitsGraph, computed without materialising the gradient of the logits
+// (see loss.go).
+func (m *Model) lossGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) *Node {
+	return meanLoss(m.lossSumGraph(ctx, tokens, mask, targets, weights))
 }
 
-// LossSumGraph is LossGraph as its two parts: the weighted sum of the
-// negative log-likelihoods and the sum of the weights. Gradient accumulation
-// adds the sums of several micro-batches and divides once, so that every
-// scored token of an optimizer step weighs the same.
-func (m *Model) LossSumGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) (sum, count *Node) {
+// lossSumGraph is lossGraph as its two parts: the weighted sum of the
+// negative log-likelihoods and the sum of the weights.
+func (m *Model) lossSumGraph(ctx *model.Scope, tokens, mask, targets, weights *Node) (sum, count *Node) {
 	h := m.selfHidden(ctx, tokens, mask)
 	head := m.weights[m.headName()]
 	return headLoss(h, m.dense(h.Graph(), m.headName()), head.Trainable, targets, weights, m.lossChunks(), m.compute)
@@ -77,12 +70,12 @@ func (m *Model) lossChunks() int {
 	return 1
 }
 
-// CrossEntropy returns Σ weight·(−log softmax(logits)[target]) / Σ weight
+// crossEntropy returns Σ weight·(−log softmax(logits)[target]) / Σ weight
 // over all positions, or 0 when every weight is 0. logits is [batch, seq,
 // vocab], targets [batch, seq] int32, weights [batch, seq] float32. With
 // weights 1 where a Hugging Face label is not −100, it is the loss
 // LlamaForCausalLM returns.
-func CrossEntropy(logits, targets, weights *Node) *Node {
+func crossEntropy(logits, targets, weights *Node) *Node {
 	return meanLoss(crossEntropySum(logits, targets, weights))
 }
 
@@ -186,10 +179,7 @@ func (m *Model) linear(ctx *model.Scope, l Linear, x *Node) *Node {
 func rmsNorm(x, w *Node, eps float64) *Node {
 	meanSquare := ReduceAndKeep(Mul(x, x), ReduceMean, -1)
 	normed := Div(x, Sqrt(AddScalar(meanSquare, eps)))
-	shape := make([]int, x.Rank())
-	for i := range shape {
-		shape[i] = 1
-	}
+	shape := slices.Repeat([]int{1}, x.Rank())
 	shape[len(shape)-1] = w.Shape().Dimensions[0]
 	return Mul(normed, Reshape(w, shape...))
 }
@@ -306,11 +296,11 @@ func scaledAttention(c Config, q, k, v, bias *Node) *Node {
 	group := c.NumHeads / c.NumKVHeads
 	q5 := Reshape(q, b, s, c.NumKVHeads, group, c.HeadDim)
 	// scores [batch, kvHeads, seq, group, keys]
-	scores := Product(q5, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2})
+	scores := llamagraph.Product(q5, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2})
 	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(c.HeadDim))), bias)
 	probs := Softmax(scores, -1)
 	// out [batch, kvHeads, seq, group, headDim]
-	out := Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2})
+	out := llamagraph.Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2})
 	out = TransposeAllAxes(out, 0, 2, 1, 3, 4)
 	return Reshape(out, b, s, c.NumHeads*c.HeadDim)
 }

@@ -13,6 +13,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/busy"
 )
 
 // GenOptions control generation.
@@ -65,6 +67,7 @@ func bucket(n, limit int) int {
 // cache; each new token then costs one step over the cache. Both graphs
 // are compiled per power-of-two length bucket and reused.
 func (m *Model) GenerateIDs(ctx context.Context, prompt []int, opts GenOptions, onToken func(id int) bool) (ids []int, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "generate")
 	c := m.Config
 	if len(prompt) == 0 {

@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -97,8 +98,9 @@ func ggufPath(path string) (file string, ok bool, err error) {
 	return "", false, fmt.Errorf("llama %s: the folder holds %d GGUF files (%s): load one of them by its path", path, len(files), strings.Join(names, ", "))
 }
 
-// loadGGUF reads a GGUF file of architecture llama.
-func loadGGUF(path string, opts []Options) (*Model, error) {
+// loadGGUF reads a GGUF file of architecture llama, checking ctx before
+// each tensor.
+func loadGGUF(ctx context.Context, path string, opts []Options) (*Model, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("llama: %w", err)
@@ -113,6 +115,9 @@ func loadGGUF(path string, opts []Options) (*Model, error) {
 		return nil, err
 	}
 	for _, w := range cfg.tensorShapes() {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("llama: load %s: %w", path, err)
+		}
 		if err := m.loadGGUFTensor(f, w.name, w.shape); err != nil {
 			return nil, err
 		}

@@ -39,7 +39,7 @@ func TestGGUFMatchesLlamaCpp(t *testing.T) {
 		t.Skip("loads a 135M-parameter model and runs llama.cpp")
 	}
 	path := testfiles.SmolLM2(t)
-	m, err := Load(path)
+	m, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestGGUFMatchesTransformers(t *testing.T) {
 	}
 	path := testfiles.SmolLM2(t)
 	python := testfiles.Python(t, "transformers", "gguf")
-	m, err := Load(path)
+	m, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +118,13 @@ func TestGGUFErrors(t *testing.T) {
 	if err := gguf.WriteFile(path, meta, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), `architecture "qwen2"`) || !strings.Contains(err.Error(), path) {
+	if _, err := Load(context.Background(), path); err == nil || !strings.Contains(err.Error(), `architecture "qwen2"`) || !strings.Contains(err.Error(), path) {
 		t.Errorf("Load(qwen2 GGUF): %v", err)
 	}
 	if err := gguf.WriteFile(filepath.Join(dir, "other.gguf"), meta, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "2 GGUF files") {
+	if _, err := Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "2 GGUF files") {
 		t.Errorf("Load(folder of two GGUF files): %v", err)
 	}
 }

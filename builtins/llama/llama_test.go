@@ -52,7 +52,7 @@ func testModel(t *testing.T, name string) (*Model, expected) {
 	m := loaded[name]
 	if m == nil {
 		var err error
-		if m, err = Load(filepath.Join("testdata", "models", name)); err != nil {
+		if m, err = Load(context.Background(), filepath.Join("testdata", "models", name)); err != nil {
 			t.Fatal(err)
 		}
 		loaded[name] = m
@@ -114,7 +114,7 @@ func TestLogitsAndLossMatchTransformers(t *testing.T) {
 // trainable, with transformers' expected values.
 func trainableTestModel(t *testing.T, name string) (*Model, expected) {
 	_, e := testModel(t, name)
-	m, err := Load(filepath.Join("testdata", "models", name)) // Not the shared copy.
+	m, err := Load(context.Background(), filepath.Join("testdata", "models", name)) // Not the shared copy.
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // TestHeadLossGradient checks headLoss, in one chunk and in chunks that do
@@ -33,7 +35,7 @@ func TestHeadLossGradient(t *testing.T) {
 		return MustNewExec(backend, func(h, w, targets, weights *Node) []*Node {
 			var sum, count *Node
 			if chunks == 0 {
-				sum, count = crossEntropySum(Product(h, []int{-1}, nil, w, []int{1}, nil), targets, weights)
+				sum, count = crossEntropySum(llamagraph.Product(h, []int{-1}, nil, w, []int{1}, nil), targets, weights)
 			} else {
 				sum, count = headLoss(h, w, true, targets, weights, chunks, dtypes.Float32)
 			}

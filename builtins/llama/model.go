@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,7 +14,9 @@ import (
 	"github.com/golora/golora/builtins/gguf"
 	"github.com/golora/golora/builtins/safetensors"
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/busy"
 	"github.com/golora/golora/internal/cmem"
+	"github.com/golora/golora/internal/llamagraph"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -33,7 +36,7 @@ type Model struct {
 	store   *model.Store
 	weights map[string]*model.Variable // By Hugging Face tensor name.
 	blocks  map[string]gguf.Type       // The weights kept in a GGUF block type (quant.go).
-	adapter Adapter
+	adapter llamagraph.Adapter
 	tok     *tokenizer.Tokenizer
 	tokErr  error // Why tok is nil.
 	// name is the model's own name (a GGUF file's general.name), and
@@ -83,12 +86,15 @@ func layerTensor(layer int, module string) string {
 // tensor (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)
 // is dequantized as the gguf Python package does, llama.cpp's row order of
 // q_proj and k_proj undone.
-func Load(dir string, opts ...Options) (m *Model, err error) {
+//
+// ctx is checked before each tensor: cancelling it stops the load.
+func Load(ctx context.Context, dir string, opts ...Options) (m *Model, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "load "+dir)
 	if file, ok, err := ggufPath(dir); err != nil {
 		return nil, err
 	} else if ok {
-		return loadGGUF(file, opts)
+		return loadGGUF(ctx, file, opts)
 	}
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -103,6 +109,9 @@ func Load(dir string, opts ...Options) (m *Model, err error) {
 		return nil, err
 	}
 	for _, w := range cfg.tensorShapes() {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("llama: load %s: %w", dir, err)
+		}
 		if err := m.loadTensor(set, w.name, w.shape); err != nil {
 			return nil, err
 		}
@@ -278,21 +287,6 @@ func (m *Model) GGUFFile() string {
 // SetChatTemplate set), or "" when it has none.
 func (m *Model) ChatTemplate() string { return m.chatTemplate }
 
-// Store returns the GoMLX variable store that holds the model's weights.
-// Graph code (an Adapter, an optimizer) adds its own variables to it, under a
-// scope of its own (m.Store().Scope("/lora")), and executes with it
-// (model.NewExec(m.Backend(), m.Store(), …)). Creating a variable that
-// exists returns the existing one, so that building a graph again (a re-run
-// cell) works.
-func (m *Model) Store() *model.Store { return m.store }
-
-// Backend returns the GoMLX backend the model computes on.
-func (m *Model) Backend() compute.Backend { return m.backend }
-
-// Weight returns the variable that holds the named weight (a Hugging Face
-// tensor name such as "model.layers.0.self_attn.q_proj.weight"), or nil.
-func (m *Model) Weight(name string) *model.Variable { return m.weights[name] }
-
 // WeightNames returns the names of the model's weights, in layer order.
 func (m *Model) WeightNames() []string {
 	var names []string
@@ -419,8 +413,8 @@ func (m *Model) summary() [][]string {
 	if m.checkpoint {
 		rows = append(rows, []string{"training", "gradient checkpointing: each layer recomputed in the backward pass"})
 	}
-	if dt := m.ComputeDType(); dt != dtypes.Float32 {
-		rows = append(rows, []string{"products", fmt.Sprintf("in %s", strings.ToLower(dt.String()))})
+	if m.compute != dtypes.Float32 {
+		rows = append(rows, []string{"products", "in " + m.ComputeDType()})
 	}
 	if m.adapter != nil {
 		rows = append(rows, []string{"adapter", fmt.Sprintf("%T", m.adapter)})
@@ -432,7 +426,7 @@ func (m *Model) summary() [][]string {
 // the GGUF block types by count ("Q4_1 ×210, Q8_0 ×1") and the float dtype
 // of the rest.
 func (m *Model) keptIn() string {
-	dt := strings.ToLower(m.weightDType.String())
+	dt := m.WeightDType()
 	if len(m.blocks) == 0 {
 		return dt
 	}

@@ -3,6 +3,7 @@ package llama
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/golora/golora/builtins/safetensors"
+	"github.com/golora/golora/internal/testfiles"
 )
 
 func TestParseConfigRejectsWhatItCannotRun(t *testing.T) {
@@ -100,7 +102,7 @@ func TestLoadShardedModel(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, safetensors.IndexFile), mustJSON(map[string]any{"weight_map": weightMap}), 0o644)
-	sharded, err := Load(dir)
+	sharded, err := Load(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,14 +138,14 @@ func TestLoadNamesWhatIsWrong(t *testing.T) {
 	if err := safetensors.Write(path, ts, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "model.layers.1.mlp.up_proj.weight") {
+	if _, err := Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "model.layers.1.mlp.up_proj.weight") {
 		t.Errorf("missing tensor: error %v", err)
 	}
 	ts = append(ts, rawTensor(t, weights, "model.layers.1.mlp.up_proj.weight"))
 	if err := safetensors.Write(path, ts, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `"model.norm.weight" has shape [32]`) || !strings.Contains(err.Error(), "model.safetensors") {
+	if _, err := Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), `"model.norm.weight" has shape [32]`) || !strings.Contains(err.Error(), "model.safetensors") {
 		t.Errorf("wrong shape: error %v", err)
 	}
 }
@@ -155,5 +157,22 @@ func TestSummary(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestLoadCancelled checks that Load stops with ctx's error when ctx is
+// cancelled, for a Hugging Face folder and for a GGUF file.
+func TestLoadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, path := range map[string]func(testing.TB) string{
+		"folder": func(testing.TB) string { return filepath.Join("testdata", "models", "gqa") },
+		"gguf":   testfiles.SmolLM2,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Load(ctx, path(t)); !errors.Is(err, context.Canceled) {
+				t.Errorf("Load with a cancelled context: %v, want context.Canceled", err)
+			}
+		})
 	}
 }

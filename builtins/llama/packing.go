@@ -10,7 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
-// segmentAttention reads the mask [batch, seq] of Batch.Inputs (each
+// segmentAttention reads the mask [batch, seq] of llamagraph.Inputs (each
 // token's segment number, 0 for padding) and returns the RoPE positions
 // [batch, seq] (int32) and the additive attention mask [batch, 1, seq, 1,
 // seq] of packed rows.
@@ -20,9 +20,9 @@ import (
 // segments. Both come from one matrix, same[q, k]: k's segment is q's, or q
 // is padding. The position of q is the number of keys k < q in its segment
 // or padding: it restarts at 0 at a segment's first token when padding
-// only ends the row (Batch.Inputs checks it for rows of several segments),
-// and is q itself in a row of one segment whatever its padding, as it was
-// when positions ignored the mask. The counts are exact integers, so a mask
+// only ends the row (llamagraph.NewInputs checks it for rows of several
+// segments), and is q itself in a row of one segment whatever its padding,
+// as it was when positions ignored the mask. The counts are exact integers, so a mask
 // of ones and zeros gives the bias and positions of an unpacked batch to
 // the bit.
 func segmentAttention(mask *Node) (positions, bias *Node) {
@@ -63,5 +63,5 @@ func (m *Model) CheckPacking() error {
 	if b == nil || !m.mayFuseAttention(b) || os.Getenv("GOMLX_FUSION") == "false" || !strings.Contains(strings.ToLower(b.Name()+" "+b.String()), "cuda") {
 		return nil
 	}
-	return fmt.Errorf("%s products on %s attend through cuDNN's fused attention, which keeps padding out but not packed examples apart: set GOMLX_FUSION=false before starting the kernel, compute in float32 (model.SetComputeDType), or do not pack", m.compute, b.Name())
+	return fmt.Errorf("%s products on %s attend through cuDNN's fused attention, which keeps padding out but not packed examples apart: set GOMLX_FUSION=false before starting the kernel, compute in float32 (model.SetComputeDType(\"float32\")), or do not pack", m.compute, b.Name())
 }

@@ -55,16 +55,16 @@ func pack(examples []packedExample, seq int) (Batch, []int) {
 	return b, starts
 }
 
-// lossSum returns LossSumGraph's weighted sum of negative log-likelihoods
+// lossSum returns lossSumGraph's weighted sum of negative log-likelihoods
 // and its count over a batch.
 func lossSum(t *testing.T, m *Model, b Batch) (sum, count float64) {
 	t.Helper()
-	in, err := b.Inputs(m.Config.VocabSize)
+	in, err := b.inputs(m.Config.VocabSize)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exec, err := execFor(m, "test/loss-sum", func(ctx *model.Scope, tokens, mask, targets, weights *Node) (*Node, *Node) {
-		return m.LossSumGraph(ctx, tokens, mask, targets, weights)
+		return m.lossSumGraph(ctx, tokens, mask, targets, weights)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,18 +132,18 @@ func TestPackedRowMatchesUnpacked(t *testing.T) {
 	}
 }
 
-// TestMaskOfOnesMatchesNoMask checks that a mask of ones, from Batch.Inputs
-// with a nil Batch.Mask or given, and LogitsGraph without a mask give the
+// TestMaskOfOnesMatchesNoMask checks that a mask of ones, from Batch.inputs
+// with a nil Batch.Mask or given, and logitsGraph without a mask give the
 // same logits to the bit, at every position.
 func TestMaskOfOnesMatchesNoMask(t *testing.T) {
 	m, e := testModel(t, "gqa")
 	exec, err := execFor(m, "test/logits-without-mask", func(ctx *model.Scope, tokens *Node) *Node {
-		return m.LogitsGraph(ctx, tokens, nil)
+		return m.logitsGraph(ctx, tokens, nil)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := Batch{Tokens: e.InputIDs}.Inputs(m.Config.VocabSize)
+	in, err := Batch{Tokens: e.InputIDs}.inputs(m.Config.VocabSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestMaskOfOnesMatchesNoMask(t *testing.T) {
 	}
 }
 
-// TestInputsSegments checks Batch.Inputs's reading of segment numbers: the
+// TestInputsSegments checks Batch.inputs's reading of segment numbers: the
 // weights at the boundaries of packed examples, and the errors, naming the
 // row and position, for masks that are not contiguous runs of segments.
 func TestInputsSegments(t *testing.T) {
@@ -190,7 +190,7 @@ func TestInputsSegments(t *testing.T) {
 		{mask: []int{1, 1, 1, -1, 1, 1}, errAt: "position 3: mask value -1"},
 	} {
 		b := Batch{Tokens: [][]int{tokens, tokens}, Mask: [][]int{slices.Repeat([]int{1}, 6), tc.mask}, Labels: [][]int{tokens, tokens}}
-		in, err := b.Inputs(11)
+		in, err := b.inputs(11)
 		if tc.weights == nil {
 			if err == nil || !strings.Contains(err.Error(), "row 1, "+tc.errAt) {
 				t.Errorf("mask %v: error %v, want one naming row 1, %s", tc.mask, err, tc.errAt)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/busy"
 )
 
 // PerplexityMethod names how Perplexity scores a text.
@@ -52,6 +55,7 @@ func (r PerplexityResult) Render() display.Bundle {
 // whole context length; stride 0: maxLength/2). The windows run 8 at a time
 // as the rows of one batch; ctx is checked before every batch.
 func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride int) (res PerplexityResult, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "perplexity")
 	if maxLength == 0 {
 		maxLength = m.Config.MaxPositionEmbeddings
@@ -68,7 +72,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 		return res, fmt.Errorf("llama: perplexity stride %d must be in [1, max_length=%d]; a larger stride would skip tokens", stride, maxLength)
 	}
 	exec, err := execFor(m, "nll", func(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
-		return crossEntropySum(m.LogitsGraph(ctx, tokens, mask), targets, weights)
+		return crossEntropySum(m.logitsGraph(ctx, tokens, mask), targets, weights)
 	})
 	if err != nil {
 		return res, err
@@ -103,7 +107,7 @@ func (m *Model) PerplexityIDs(ctx context.Context, ids []int, maxLength, stride 
 			}
 			b.Tokens, b.Mask, b.Labels = append(b.Tokens, w.Tokens[0]), append(b.Mask, w.Mask[0]), append(b.Labels, w.Labels[0])
 		}
-		in, err := b.Inputs(m.Config.VocabSize)
+		in, err := b.inputs(m.Config.VocabSize)
 		if err != nil {
 			return res, err
 		}
@@ -125,10 +129,7 @@ const perplexityRows = 8
 
 // unscored returns window with none of its tokens scored.
 func unscored(w Batch) Batch {
-	labels := make([]int, len(w.Labels[0]))
-	for i := range labels {
-		labels[i] = IgnoreLabel
-	}
+	labels := slices.Repeat([]int{IgnoreLabel}, len(w.Labels[0]))
 	return Batch{Tokens: w.Tokens, Mask: w.Mask, Labels: [][]int{labels}}
 }
 
@@ -138,10 +139,7 @@ func unscored(w Batch) Batch {
 func windowBatch(window []int, newTokens, length int) Batch {
 	tokens := make([]int, length)
 	mask := make([]int, length)
-	labels := make([]int, length)
-	for i := range labels {
-		labels[i] = IgnoreLabel
-	}
+	labels := slices.Repeat([]int{IgnoreLabel}, length)
 	copy(tokens, window)
 	for i := range window {
 		mask[i] = 1

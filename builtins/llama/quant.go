@@ -2,6 +2,7 @@ package llama
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -131,7 +132,7 @@ func (m *Model) gatherRows(g *Graph, name string, ids *Node) *Node {
 		n *= d
 	}
 	x := dequantizeGraph(Reshape(rows, n, dims[len(dims)-1]), t)
-	out := append(append([]int(nil), dims[:len(dims)-1]...), x.Shape().Dimensions[1])
+	out := append(slices.Clone(dims[:len(dims)-1]), x.Shape().Dimensions[1])
 	return Reshape(x, out...)
 }
 

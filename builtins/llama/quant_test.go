@@ -145,7 +145,7 @@ func TestQuantizedGGUF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, err := Load(path)
+	kept, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestQuantizedGGUF(t *testing.T) {
 		quantize string
 		bound    float64
 	}{{"none", 1e-4}, {"q8_0", 1}} {
-		m, err := Load(path, Options{Quantize: c.quantize})
+		m, err := Load(context.Background(), path, Options{Quantize: c.quantize})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,11 +8,14 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golora/golora/internal/busy"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // IgnoreLabel marks a label that the loss does not score, as in Hugging Face
 // (the -100 of transformers).
-const IgnoreLabel = -100
+const IgnoreLabel = llamagraph.IgnoreLabel
 
 // Batch is a batch of token sequences of equal length, in the form
 // Hugging Face models take them.
@@ -36,103 +39,10 @@ type Batch struct {
 	Labels [][]int
 }
 
-// Inputs is a Batch as the tensors LogitsGraph and LossGraph take: tokens
-// [rows, seq] int32, mask [rows, seq] float32, targets [rows, seq] int32
-// and weights [rows, seq] float32.
-type Inputs struct {
-	Tokens, Mask, Targets, Weights *tensors.Tensor
-	Rows, Seq                      int
-}
-
-// Inputs validates b and converts it: the label at position t+1 becomes the
-// target of position t, with weight 1 unless it is IgnoreLabel; the last
-// position, ignored labels, padding and the first token of another segment
-// than t's get weight 0. The mask tensor holds the segment numbers.
-func (b Batch) Inputs(vocab int) (Inputs, error) {
-	rows := len(b.Tokens)
-	if rows == 0 || len(b.Tokens[0]) == 0 {
-		return Inputs{}, fmt.Errorf("llama: empty batch")
-	}
-	seq := len(b.Tokens[0])
-	if b.Mask != nil && len(b.Mask) != rows || b.Labels != nil && len(b.Labels) != rows {
-		return Inputs{}, fmt.Errorf("llama: batch has %d rows of tokens, %d of mask and %d of labels", rows, len(b.Mask), len(b.Labels))
-	}
-	tokens := make([]int32, rows*seq)
-	mask := make([]float32, rows*seq)
-	targets := make([]int32, rows*seq)
-	weights := make([]float32, rows*seq)
-	for r, row := range b.Tokens {
-		if len(row) != seq || b.Mask != nil && len(b.Mask[r]) != seq || b.Labels != nil && len(b.Labels[r]) != seq {
-			return Inputs{}, fmt.Errorf("llama: batch row %d: tokens, mask and labels must all have length %d", r, seq)
-		}
-		if b.Mask != nil {
-			if err := checkSegments(r, b.Mask[r]); err != nil {
-				return Inputs{}, err
-			}
-		}
-		for t, id := range row {
-			if id < 0 || id >= vocab {
-				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: token %d is outside the vocabulary of %d", r, t, id, vocab)
-			}
-			tokens[r*seq+t] = int32(id)
-			mask[r*seq+t] = 1
-			if b.Mask != nil {
-				mask[r*seq+t] = float32(b.Mask[r][t])
-			}
-			if b.Labels == nil || t+1 == seq {
-				continue
-			}
-			if b.Mask != nil && (b.Mask[r][t+1] == 0 || b.Mask[r][t] != 0 && b.Mask[r][t] != b.Mask[r][t+1]) {
-				continue // Padding, or the next example's first token.
-			}
-			label := b.Labels[r][t+1]
-			switch {
-			case label == IgnoreLabel:
-			case label < 0 || label >= vocab:
-				return Inputs{}, fmt.Errorf("llama: batch row %d, position %d: label %d is neither a token nor IgnoreLabel", r, t+1, label)
-			default:
-				targets[r*seq+t] = int32(label)
-				weights[r*seq+t] = 1
-			}
-		}
-	}
-	return Inputs{
-		Tokens:  tensors.FromFlatDataAndDimensions(tokens, rows, seq),
-		Mask:    tensors.FromFlatDataAndDimensions(mask, rows, seq),
-		Targets: tensors.FromFlatDataAndDimensions(targets, rows, seq),
-		Weights: tensors.FromFlatDataAndDimensions(weights, rows, seq),
-		Rows:    rows, Seq: seq,
-	}, nil
-}
-
-// maxSegment is the largest segment number a mask may hold: the float32
-// mask tensor holds every integer up to it exactly.
-const maxSegment = 1 << 24
-
-// checkSegments validates row r of a mask (see Batch.Mask): no negative
-// value, each segment one contiguous run, and, in a row of several
-// segments, padding only after the last one.
-func checkSegments(r int, mask []int) error {
-	seen := map[int]bool{}
-	current, firstPad, lastReal := 0, -1, -1
-	for t, k := range mask {
-		switch {
-		case k < 0 || k > maxSegment:
-			return fmt.Errorf("llama: batch row %d, position %d: mask value %d is neither padding (0) nor a segment number (1 to %d)", r, t, k, maxSegment)
-		case k == 0:
-			if firstPad < 0 {
-				firstPad = t
-			}
-			continue
-		case k != current && seen[k]:
-			return fmt.Errorf("llama: batch row %d, position %d: segment %d resumes after segment %d began; each packed example must be one contiguous run", r, t, k, current)
-		}
-		seen[k], current, lastReal = true, k, t
-	}
-	if len(seen) > 1 && firstPad >= 0 && firstPad < lastReal {
-		return fmt.Errorf("llama: batch row %d, position %d: padding before the row's last segment; in a row of several examples, padding goes after the last one", r, firstPad)
-	}
-	return nil
+// inputs validates b and converts it to the tensors the model's graphs take
+// (see llamagraph.NewInputs).
+func (b Batch) inputs(vocab int) (llamagraph.Inputs, error) {
+	return llamagraph.NewInputs(b.Tokens, b.Mask, b.Labels, vocab)
 }
 
 // Output is the result of Forward.
@@ -154,17 +64,18 @@ func (o Output) At(r, t int) []float32 {
 // Forward runs the model on a batch and returns its logits and, when the
 // batch has labels, its loss.
 func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "forward")
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	in, err := b.Inputs(m.Config.VocabSize)
+	in, err := b.inputs(m.Config.VocabSize)
 	if err != nil {
 		return Output{}, err
 	}
 	exec, err := execFor(m, "forward", func(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (*graph.Node, *graph.Node) {
-		logits := m.LogitsGraph(ctx, tokens, mask)
-		return logits, CrossEntropy(logits, targets, weights)
+		logits := m.logitsGraph(ctx, tokens, mask)
+		return logits, crossEntropy(logits, targets, weights)
 	})
 	if err != nil {
 		return Output{}, err
@@ -186,6 +97,7 @@ func (m *Model) Forward(ctx context.Context, b Batch) (out Output, err error) {
 // every weight after SetTrainable(true). Gradients are keyed by weight name
 // for the model's weights and by scope/name for other variables.
 func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map[string][]float32, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "gradients")
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
@@ -193,14 +105,14 @@ func (m *Model) Gradients(ctx context.Context, b Batch) (loss float64, grads map
 	if b.Labels == nil {
 		return 0, nil, fmt.Errorf("llama: Gradients needs a batch with labels")
 	}
-	in, err := b.Inputs(m.Config.VocabSize)
+	in, err := b.inputs(m.Config.VocabSize)
 	if err != nil {
 		return 0, nil, err
 	}
 	// The graph function runs once per shape, from whichever call first
 	// meets it: it leaves the names of the gradients it makes on the model.
 	exec, err := execFor(m, "gradients", func(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
-		loss := m.LossGraph(ctx, inputs[0], inputs[1], inputs[2], inputs[3])
+		loss := m.lossGraph(ctx, inputs[0], inputs[1], inputs[2], inputs[3])
 		g := loss.Graph()
 		var wrt []*graph.Node
 		var names []string

@@ -134,11 +134,11 @@ func (m *Model) Copy() (c *Model, err error) {
 		}
 		flat, err := float32Of(t)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("llama: copy: %s: %w", name, err)
 		}
 		value, err := newWeight(c.backend, v.DType(), v.Shape().Dimensions, func(dst []float32) error { copy(dst, flat); return nil })
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("llama: copy: %s: %w", name, err)
 		}
 		c.addWeight(name, value)
 	}

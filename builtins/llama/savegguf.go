@@ -286,12 +286,10 @@ func roundTrip(t gguf.Type, values []float32) ([]float32, error) {
 
 // setKV returns metadata with key's value replaced, or appended.
 func setKV(metadata []gguf.KV, key string, value any) []gguf.KV {
-	out := append([]gguf.KV(nil), metadata...)
-	for i, kv := range out {
-		if kv.Key == key {
-			out[i].Value = value
-			return out
-		}
+	out := slices.Clone(metadata)
+	if i := slices.IndexFunc(out, func(kv gguf.KV) bool { return kv.Key == key }); i >= 0 {
+		out[i].Value = value
+		return out
 	}
 	return append(out, gguf.KV{Key: key, Value: value})
 }

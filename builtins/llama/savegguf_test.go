@@ -2,6 +2,7 @@ package llama
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -25,7 +26,7 @@ func TestSaveGGUFRoundTrip(t *testing.T) {
 		t.Skip("loads a 135M-parameter model")
 	}
 	path := testfiles.SmolLM2(t)
-	m, err := Load(path)
+	m, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestSaveGGUFRoundTrip(t *testing.T) {
 	if err := m.SaveGGUF(f32, "f32"); err != nil {
 		t.Fatal(err)
 	}
-	back, err := Load(f32)
+	back, err := Load(context.Background(), f32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func fileType(t *testing.T, path string) uint64 {
 }
 
 func TestSaveGGUFErrors(t *testing.T) {
-	m, err := Load(filepath.Join("testdata", "models", "gqa"))
+	m, err := Load(context.Background(), filepath.Join("testdata", "models", "gqa"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestSaveGGUFChangedQuantized(t *testing.T) {
 		t.Skip("loads a 135M-parameter model")
 	}
 	path := testfiles.SmolLM2(t)
-	m, err := Load(path)
+	m, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

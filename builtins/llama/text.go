@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/busy"
 )
 
 // loadTokenizer loads the tokenizer of a model folder (tokenizer.json or
@@ -66,6 +67,7 @@ func (m *Model) tokenizer() (*tokenizer.Tokenizer, error) {
 // cancelled it returns the text so far with ctx's error. See GenerateIDs for
 // the options.
 func (m *Model) Generate(ctx context.Context, prompt string, opts GenOptions) (string, error) {
+	defer busy.Enter(ctx)()
 	tok, err := m.tokenizer()
 	if err != nil {
 		return "", err
@@ -155,6 +157,7 @@ func (s *stream) finish() {
 // of the file textOrPath names, encoded with a BOS token first; see
 // PerplexityIDs for the method, maxLength and stride.
 func (m *Model) Perplexity(ctx context.Context, textOrPath string, maxLength, stride int) (PerplexityResult, error) {
+	defer busy.Enter(ctx)()
 	tok, err := m.tokenizer()
 	if err != nil {
 		return PerplexityResult{}, err

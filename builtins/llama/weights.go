@@ -44,22 +44,12 @@ type Options struct {
 // weightDType resolves Options.DType for a model stored as fileDType (a
 // config.json torch_dtype: "float32", "bfloat16", "float16" or "").
 func (o Options) weightDType(c backendChoice, fileDType string) (dtypes.DType, error) {
-	switch o.DType {
-	case "float32":
-		return dtypes.Float32, nil
-	case "bfloat16":
-		return dtypes.BFloat16, nil
-	case "float16":
-		return dtypes.Float16, nil
-	case "":
-		if !c.gpu() {
-			return dtypes.Float32, nil
-		}
-		switch fileDType {
-		case "bfloat16":
-			return dtypes.BFloat16, nil
-		case "float16":
-			return dtypes.Float16, nil
+	if dt, ok := floatDType(o.DType); ok {
+		return dt, nil
+	}
+	if o.DType == "" {
+		if dt, ok := floatDType(fileDType); ok && c.gpu() {
+			return dt, nil
 		}
 		return dtypes.Float32, nil
 	}
@@ -170,7 +160,10 @@ func (m *Model) SetWeightValues(name string, values []float32) error {
 		delete(m.blocks, name)
 		clear(m.execs)
 	}
-	return v.SetValue(t)
+	if err := v.SetValue(t); err != nil {
+		return fmt.Errorf("llama: weight %s: %w", name, err)
+	}
+	return nil
 }
 
 // shapeOf returns the shape of the named weight as the model uses it
@@ -184,9 +177,9 @@ func (m *Model) shapeOf(name string) []int {
 	return nil
 }
 
-// WeightDType returns the dtype the model keeps its matrices in (see
-// Options.DType).
-func (m *Model) WeightDType() dtypes.DType { return m.weightDType }
+// WeightDType returns the name of the dtype the model keeps its matrices in
+// ("float32", "bfloat16" or "float16"; see Options.DType).
+func (m *Model) WeightDType() string { return dtypeName(m.weightDType) }
 
 // widen converts half-precision values to float32 (exactly).
 func widen[T interface{ Float32() float32 }](h []T) []float32 {

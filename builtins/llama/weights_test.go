@@ -25,14 +25,14 @@ func TestBFloat16Weights(t *testing.T) {
 	if err := m32.Save(dir, "bfloat16"); err != nil {
 		t.Fatal(err)
 	}
-	m16, err := Load(dir, Options{DType: "bfloat16"})
+	m16, err := Load(context.Background(), dir, Options{DType: "bfloat16"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m16.WeightDType() != dtypes.BFloat16 || m16.Weight(layerTensor(0, "self_attn.q_proj")).DType() != dtypes.BFloat16 {
+	if m16.WeightDType() != "bfloat16" || GraphOf(m16).Weight(layerTensor(0, "self_attn.q_proj")).DType() != dtypes.BFloat16 {
 		t.Fatalf("weights in %s", m16.WeightDType())
 	}
-	if d := m16.Weight(normName).DType(); d != dtypes.Float32 {
+	if d := GraphOf(m16).Weight(normName).DType(); d != dtypes.Float32 {
 		t.Errorf("the final norm is in %s, want float32", d)
 	}
 	batch := Batch{Tokens: e.InputIDs, Mask: e.AttentionMask, Labels: e.Labels}
@@ -57,7 +57,7 @@ func TestBFloat16Weights(t *testing.T) {
 	if s := m16.String(); !strings.Contains(s, "in bfloat16 (stored as bfloat16)") {
 		t.Errorf("summary:\n%s", s)
 	}
-	if _, err := Load(dir, Options{DType: "int8"}); err == nil || !strings.Contains(err.Error(), `want "float32", "bfloat16"`) {
+	if _, err := Load(context.Background(), dir, Options{DType: "int8"}); err == nil || !strings.Contains(err.Error(), `want "float32", "bfloat16"`) {
 		t.Errorf("DType int8: %v", err)
 	}
 	t.Logf("logits within %.2g of float32's (largest %.2g); loss %v against %v", worst, scale, out16.Loss, out32.Loss)

@@ -2,9 +2,10 @@ package lora
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // An Adapter is a LoRA adapter of a model: for each targeted linear module
@@ -71,7 +73,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 		scope:   fmt.Sprintf("lora-%d", adapterCount.Add(1)),
 		heads:   [2]int{m.Config.NumHeads, m.Config.NumKVHeads},
 	}
-	ctx := m.Store().Scope("/" + a.scope)
+	ctx := llama.GraphOf(m).Store().Scope("/" + a.scope)
 	want := map[string]bool{}
 	for _, t := range targets {
 		want[t] = true
@@ -105,7 +107,7 @@ func newAdapter(m *llama.Model, name string, rank int, alpha, dropout float64, r
 	}
 	state, err := graph.RNGStateFromSeed(seed)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("lora: dropout generator of seed %d: %w", seed, err)
 	}
 	a.rng = ctx.VariableWithValue("dropout_rng", state).SetTrainable(false)
 	return a, nil
@@ -119,21 +121,21 @@ func (a *Adapter) scaling() float64 {
 	return a.Alpha / float64(a.Rank)
 }
 
-// Adapt implements llama.Adapter.
-func (a *Adapter) Adapt(ctx *model.Scope, l llama.Linear, x, y *graph.Node) *graph.Node {
+// Adapt implements llamagraph.Adapter, for llama.Model.WithAdapter.
+func (a *Adapter) Adapt(scope *model.Scope, l llama.Linear, x, y *graph.Node) *graph.Node {
 	mod := a.modules[l.Name()]
 	if mod == nil {
 		return y
 	}
 	g := x.Graph()
-	if a.Dropout > 0 && ctx.IsTraining(g) {
+	if a.Dropout > 0 && scope.IsTraining(g) {
 		state, u := graph.RandomUniform(a.rng.NodeValue(g), x.Shape())
 		a.rng.SetNodeValue(state)
 		keep := graph.GreaterOrEqual(u, graph.Scalar(g, x.DType(), a.Dropout))
 		x = graph.Where(keep, graph.DivScalar(x, 1-a.Dropout), graph.ZerosLike(x))
 	}
-	ax := llama.Product(x, []int{-1}, nil, mod.a.NodeValue(g), []int{1}, nil)
-	bax := llama.Product(ax, []int{-1}, nil, mod.b.NodeValue(g), []int{1}, nil)
+	ax := llamagraph.Product(x, []int{-1}, nil, mod.a.NodeValue(g), []int{1}, nil)
+	bax := llamagraph.Product(ax, []int{-1}, nil, mod.b.NodeValue(g), []int{1}, nil)
 	return graph.Add(y, graph.MulScalar(bax, a.scaling()))
 }
 
@@ -169,7 +171,7 @@ func (a *Adapter) weights() (map[string][]float32, error) {
 		for which, v := range map[string]*model.Variable{"A": m.a, "B": m.b} {
 			t, err := v.Value()
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("lora: reading %s: %w", peftName(name, which), err)
 			}
 			out[peftName(name, which)] = tensors.MustCopyFlatData[float32](t)
 		}
@@ -191,8 +193,8 @@ func (a *Adapter) setWeights(values map[string][]float32) error {
 			if len(data) != v.Shape().Size() {
 				return fmt.Errorf("lora: tensor %s has %d values, want %s", key, len(data), v.Shape())
 			}
-			if err := v.SetValue(tensors.FromFlatDataAndDimensions(append([]float32(nil), data...), v.Shape().Dimensions...)); err != nil {
-				return err
+			if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(data), v.Shape().Dimensions...)); err != nil {
+				return fmt.Errorf("lora: setting %s: %w", key, err)
 			}
 		}
 	}
@@ -203,13 +205,9 @@ func (a *Adapter) setWeights(values map[string][]float32) error {
 func (a *Adapter) String() string {
 	mods := map[string]bool{}
 	for _, name := range a.order {
-		mods[a.modules[name].linear.Module] = true
+		mods[shortModule(a.modules[name].linear.Module)] = true
 	}
-	var list []string
-	for m := range mods {
-		list = append(list, strings.TrimSuffix(m, "_proj"))
-	}
-	sort.Strings(list)
+	list := slices.Sorted(maps.Keys(mods))
 	return fmt.Sprintf("LoRA %q: rank %d, alpha %g (scaling %.4g), dropout %g, on %s of %d layers, %d parameters",
 		a.Name, a.Rank, a.Alpha, a.scaling(), a.Dropout, strings.Join(list, ","), a.layers(), a.NumParameters())
 }
@@ -222,4 +220,4 @@ func (a *Adapter) layers() int {
 	return len(seen)
 }
 
-var _ llama.Adapter = (*Adapter)(nil)
+var _ llamagraph.Adapter = (*Adapter)(nil)

@@ -22,7 +22,7 @@ func BenchmarkGGUFStep(b *testing.B) {
 	const seq, micro, warmup, steps = 128, 2, 1, 3
 	for _, q := range []struct{ name, quantize string }{{"kept", ""}, {"q8_0", "q8_0"}, {"float32", "none"}} {
 		b.Run(q.name, func(b *testing.B) {
-			m, err := llama.Load(path, llama.Options{Quantize: q.quantize})
+			m, err := llama.Load(context.Background(), path, llama.Options{Quantize: q.quantize})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -49,7 +49,7 @@ var testConversations = []map[string]any{
 // goloraTiny loads the shipped model, whose tokenizer.json transformers reads.
 func goloraTiny(t testing.TB) *llama.Model {
 	t.Helper()
-	m, err := llama.Load("../../models/golora-tiny")
+	m, err := llama.Load(context.Background(), "../../models/golora-tiny")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/golora/golora/builtins/formats"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/sched"
 )
@@ -47,7 +48,8 @@ type Config struct {
 	// over Batch/MicroBatch micro-batches.
 	MicroBatch int `json:"micro_batch_size"`
 	Batch      int `json:"batch_size"`
-	// CutoffLen is the longest example in tokens (256); longer ones are cut.
+	// CutoffLen is the longest example in tokens (formats.DefaultCutoff,
+	// 256); longer ones are cut.
 	CutoffLen int `json:"cutoff_len"`
 	// GradientCheckpointing recomputes each decoder layer's activations in
 	// the backward pass instead of keeping them (see
@@ -133,7 +135,8 @@ type Config struct {
 	limit int
 }
 
-// Defaults.
+// Defaults. CutoffLen's is formats.DefaultCutoff, which formats' Tokenize and
+// Preview share.
 const (
 	DefaultRank         = 8
 	DefaultAlpha        = 16
@@ -141,7 +144,6 @@ const (
 	DefaultEpochs       = 3
 	DefaultMicroBatch   = 4
 	DefaultBatch        = 32
-	DefaultCutoffLen    = 256
 	DefaultLearningRate = 3e-4
 	DefaultScheduler    = "linear"
 	DefaultWarmup       = 100
@@ -154,12 +156,6 @@ const (
 
 // DefaultTargets are the modules that get an adapter by default.
 var DefaultTargets = []string{"q", "v"}
-
-// moduleNames maps the short names of linear modules to Hugging Face's.
-var moduleNames = map[string]string{
-	"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "o_proj",
-	"gate": "gate_proj", "up": "up_proj", "down": "down_proj",
-}
 
 // Optimizers lists the optimizers Train knows.
 var Optimizers = []string{"adamw", "adam", "sgd"}
@@ -196,7 +192,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Epochs, DefaultEpochs)
 	def(&c.MicroBatch, DefaultMicroBatch)
 	def(&c.Batch, DefaultBatch)
-	def(&c.CutoffLen, DefaultCutoffLen)
+	def(&c.CutoffLen, formats.DefaultCutoff)
 	deff(&c.LearningRate, DefaultLearningRate)
 	if c.Scheduler == "" {
 		c.Scheduler = DefaultScheduler
@@ -286,41 +282,59 @@ func (c *Config) checkModel(model *llama.Model, defaulted bool) (note string, er
 	}
 	if defaulted {
 		c.CutoffLen = limit
-		return fmt.Sprintf("CutoffLen: the default %d is beyond the model's %d positions: cut to %d", DefaultCutoffLen, limit, limit), nil
+		return fmt.Sprintf("CutoffLen: the default %d is beyond the model's %d positions: cut to %d", formats.DefaultCutoff, limit, limit), nil
 	}
 	return "", fmt.Errorf("lora: CutoffLen %d is beyond the model's %d positions (its max_position_embeddings), which it was never trained on: set CutoffLen to %d or less", c.CutoffLen, limit, limit)
 }
 
 // resolveTargets turns short or Hugging Face module names, or "all-linear",
-// into Hugging Face names in the model's order.
+// into Hugging Face names in the model's order (llama.LinearModules).
 func resolveTargets(names []string) ([]string, error) {
 	set := map[string]bool{}
 	for _, n := range names {
 		n = strings.TrimSpace(strings.ToLower(n))
-		switch {
+		switch hf := hfModule(n); {
 		case n == "all-linear" || n == "all_linear" || n == "all":
-			for _, hf := range moduleNames {
-				set[hf] = true
+			for _, m := range llama.LinearModules {
+				set[m] = true
 			}
-		case moduleNames[n] != "":
-			set[moduleNames[n]] = true
-		case slices.Contains(hfModules(), n):
-			set[n] = true
+		case hf != "":
+			set[hf] = true
 		default:
-			return nil, fmt.Errorf("lora: target %q: want any of q, k, v, o, gate, up, down, their Hugging Face names (q_proj, …), or all-linear", n)
+			return nil, fmt.Errorf("lora: target %q: want any of %s, their Hugging Face names (q_proj, …), or all-linear", n, strings.Join(shortModules(), ", "))
 		}
 	}
 	var out []string
-	for _, hf := range hfModules() {
-		if set[hf] {
-			out = append(out, hf)
+	for _, m := range llama.LinearModules {
+		if set[m] {
+			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-func hfModules() []string {
-	return []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+// hfModule returns the Hugging Face name of the linear module that name
+// names, by that name or by its short one (q for q_proj), or "".
+func hfModule(name string) string {
+	for _, m := range llama.LinearModules {
+		if name == m || name == shortModule(m) {
+			return m
+		}
+	}
+	return ""
+}
+
+// shortModule returns a module's short name: q for q_proj.
+func shortModule(hf string) string { return strings.TrimSuffix(hf, "_proj") }
+
+// shortModules returns the short names of the linear modules, in the
+// model's order.
+func shortModules() []string {
+	out := make([]string, len(llama.LinearModules))
+	for i, m := range llama.LinearModules {
+		out[i] = shortModule(m)
+	}
+	return out
 }
 
 // scaling returns the factor of the adapter's output.

@@ -13,6 +13,7 @@ import (
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/rawtext"
 	"github.com/golora/golora/builtins/tokenizer"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // Example is one training example: token ids and, for each, whether the
@@ -224,7 +225,7 @@ func bucket(n, cutoff int) int {
 // batch turns examples into a micro-batch of rows rows (empty rows pad a
 // short last batch), padded on the right with pad; padding and unscored
 // tokens are not in the loss.
-func batch(examples []Example, rows, cutoff, pad, vocab int) (llama.Inputs, int, error) {
+func batch(examples []Example, rows, cutoff, pad, vocab int) (llamagraph.Inputs, int, error) {
 	longest := 0
 	for _, e := range examples {
 		longest = max(longest, len(e.IDs))
@@ -259,7 +260,7 @@ func batch(examples []Example, rows, cutoff, pad, vocab int) (llama.Inputs, int,
 		}
 		tokens += len(e.IDs)
 	}
-	in, err := b.Inputs(vocab)
+	in, err := llamagraph.NewInputs(b.Tokens, b.Mask, b.Labels, vocab)
 	return in, tokens, err
 }
 

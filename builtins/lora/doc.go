@@ -87,4 +87,8 @@
 // TrainFull trains all the weights instead, with the same loop; golora
 // pretrains its tiny default model with it. Merge folds an adapter into a
 // copy of the model's weights.
+//
+// An Adapter plugs into the model's forward pass as a llamagraph.Adapter,
+// and the trainer builds its graphs on llama.GraphOf: the graph-level API
+// (internal/llamagraph), which cells do not see.
 package lora

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/internal/cmem"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // The optimizer's constants, those of PyTorch's Adam and AdamW.
@@ -53,7 +54,7 @@ type engine struct {
 
 func newEngine(lm *llama.Model, scope string, params []*model.Variable, names []string, rng *model.Variable, cfg Config) (*engine, error) {
 	e := &engine{model: lm, params: params, names: names, rng: rng, optimizer: cfg.Optimizer, weightDecay: cfg.WeightDecay, maxNorm: cfg.MaxGradNorm}
-	scp := lm.Store().Scope("/" + scope + "/optimizer")
+	scp := llama.GraphOf(lm).Store().Scope("/" + scope + "/optimizer")
 	for i, p := range params {
 		zeros := func() *tensors.Tensor { return tensors.FromShape(p.Shape()) }
 		pctx := scp.At("%d", i)
@@ -62,17 +63,17 @@ func newEngine(lm *llama.Model, scope string, params []*model.Variable, names []
 		e.v = append(e.v, pctx.VariableWithValue("exp_avg_sq", zeros()).SetTrainable(false))
 	}
 	var err error
-	backend := lm.Backend()
-	if e.accumulate, err = model.NewExec(backend, lm.Store(), e.accumulateGraph); err != nil {
+	backend := llama.GraphOf(lm).Backend()
+	if e.accumulate, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.accumulateGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.apply, err = model.NewExec(backend, lm.Store(), e.applyGraph); err != nil {
+	if e.apply, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.applyGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.eval, err = model.NewExec(backend, lm.Store(), e.evalGraph); err != nil {
+	if e.eval, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.evalGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
-	if e.single, err = model.NewExec(backend, lm.Store(), e.stepGraph); err != nil {
+	if e.single, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.stepGraph); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	return e, nil
@@ -83,7 +84,7 @@ func newEngine(lm *llama.Model, scope string, params []*model.Variable, names []
 func (e *engine) lossGraph(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node, grads []*graph.Node) {
 	g := tokens.Graph()
 	ctx.Store().SetTraining(g, true)
-	sum, count = e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
+	sum, count = llama.GraphOf(e.model).LossSumGraph(ctx, tokens, mask, targets, weights)
 	wrt := make([]*graph.Node, len(e.params))
 	for i, p := range e.params {
 		wrt[i] = p.NodeValue(g)
@@ -102,7 +103,7 @@ func (e *engine) accumulateGraph(ctx *model.Scope, tokens, mask, targets, weight
 
 func (e *engine) evalGraph(ctx *model.Scope, tokens, mask, targets, weights *graph.Node) (sum, count *graph.Node) {
 	ctx.Store().SetTraining(tokens.Graph(), false)
-	return e.model.LossSumGraph(ctx, tokens, mask, targets, weights)
+	return llama.GraphOf(e.model).LossSumGraph(ctx, tokens, mask, targets, weights)
 }
 
 // applyGraph takes float32 scalars: the learning rate, 1/count, Adam's step
@@ -195,7 +196,7 @@ func (e *engine) numParameters() int64 {
 
 // microStep runs one micro-batch forward and backward and returns its loss
 // sum and its count of scored tokens.
-func (e *engine) microStep(in llama.Inputs) (sum, count float64, err error) {
+func (e *engine) microStep(in llamagraph.Inputs) (sum, count float64, err error) {
 	defer recoverTo(&err, "training step")
 	res, err := e.compiled.Exec(e.accumulate, in.Tokens, in.Mask, in.Targets, in.Weights)
 	if err != nil {
@@ -224,7 +225,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 // singleStep is a whole optimizer step of one micro-batch: forward,
 // backward and update in one execution. It returns the loss sum, the count
 // of scored tokens and the gradient's norm.
-func (e *engine) singleStep(in llama.Inputs, lr float64) (sum, count, norm float64, err error) {
+func (e *engine) singleStep(in llamagraph.Inputs, lr float64) (sum, count, norm float64, err error) {
 	defer recoverTo(&err, "training step")
 	stepSize, bc2Sqrt := e.adamScalars(lr)
 	res, err := e.compiled.Exec(e.single, in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
@@ -244,7 +245,7 @@ func (e *engine) adamScalars(lr float64) (stepSize, bc2Sqrt float64) {
 
 // evalLoss returns the token-weighted mean loss of batches, without
 // dropout; it checks ctx between batches.
-func (e *engine) evalLoss(ctx context.Context, batches []llama.Inputs) (loss float64, err error) {
+func (e *engine) evalLoss(ctx context.Context, batches []llamagraph.Inputs) (loss float64, err error) {
 	defer recoverTo(&err, "evaluation")
 	var sum, count float64
 	for _, b := range batches {

@@ -2,6 +2,7 @@ package lora
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -42,7 +43,7 @@ func faultNotebook(t *testing.T, dir, out string, resume bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := fmt.Sprintf(`model, err := llama.Load(%q)
+	code := fmt.Sprintf(`model, err := llama.Load(ctx, %q)
 if err != nil {
 	panic(err)
 }
@@ -148,7 +149,7 @@ func TestGoloraRunKilled(t *testing.T) {
 
 	out := filepath.Join(work, "killed")
 	dir := filepath.Join(out, "fault")
-	model, err := llama.Load("../../models/golora-tiny")
+	model, err := llama.Load(context.Background(), "../../models/golora-tiny")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func (a *Adapter) Save(dir string) error {
 			}
 			t, err := safetensors.Float32Tensor(key, safetensors.F32, shape, w[key])
 			if err != nil {
-				return err
+				return fmt.Errorf("lora: saving %s: %w", dir, err)
 			}
 			list = append(list, t)
 		}
@@ -139,7 +139,7 @@ func (a *Adapter) writeCard(dir, base string) error {
 	if a.BaseFile != "" {
 		fmt.Fprintf(&b, "llama.cpp, after `run.Adapter.SaveGGUF(\"adapter.gguf\")` in golora:\n\n```sh\nllama-cli -m %s --lora adapter.gguf\n```\n\n", shellWord(a.BaseFile))
 	}
-	fmt.Fprintf(&b, "golora:\n\n```go\nmodel, _ := llama.Load(%q)\nadapter, _ := lora.Load(model, %q)\nchat := model.WithAdapter(adapter)\n```\n", cmp.Or(a.BaseFile, base), dir)
+	fmt.Fprintf(&b, "golora:\n\n```go\nmodel, _ := llama.Load(ctx, %q)\nadapter, _ := lora.Load(model, %q)\nchat := model.WithAdapter(adapter)\n```\n", cmp.Or(a.BaseFile, base), dir)
 	return writeFile(path, []byte(b.String()))
 }
 
@@ -193,7 +193,7 @@ func Load(m *llama.Model, dir string) (*Adapter, error) {
 	for _, name := range f.Names() {
 		v, err := f.Float32s(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("lora: loading adapter %s: %w", dir, err)
 		}
 		// PEFT may name the adapter in the key: lora_A.default.weight.
 		values[strings.Replace(strings.Replace(name, ".lora_A.default.", ".lora_A.", 1), ".lora_B.default.", ".lora_B.", 1)] = v

@@ -89,7 +89,7 @@ func TestAdapterGGUFInLlamaCpp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 135M-parameter model and runs llama.cpp")
 	}
-	m, err := llama.Load(testfiles.SmolLM2(t))
+	m, err := llama.Load(context.Background(), testfiles.SmolLM2(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,12 +172,12 @@ func TestMergedGGUFInLlamaCpp(t *testing.T) {
 		t.Skip("loads a 135M-parameter model and runs llama.cpp")
 	}
 	path := testfiles.SmolLM2(t)
-	m, err := llama.Load(path)
+	m, err := llama.Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := randomAdapter(t, m, false, []string{"q_proj", "k_proj", "v_proj", "o_proj"}, 1, 0.05)
-	merged, err := Merge(m, a)
+	merged, err := Merge(context.Background(), m, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestMergedGGUFInLlamaCpp(t *testing.T) {
 			}
 			continue
 		}
-		back, err := llama.Load(k.file)
+		back, err := llama.Load(context.Background(), k.file)
 		if err != nil {
 			t.Fatal(err)
 		}

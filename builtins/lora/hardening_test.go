@@ -183,7 +183,7 @@ func TestTrainSaysWhyNoTokenizer(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"model": {"type": "BPE", "vocab": {`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := llama.Load(dir)
+	m, err := llama.Load(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

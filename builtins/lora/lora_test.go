@@ -330,7 +330,7 @@ func TestMergeEqualsAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	merged, err := Merge(m, run.Adapter)
+	merged, err := Merge(context.Background(), m, run.Adapter)
 	if err != nil {
 		t.Fatal(err)
 	}

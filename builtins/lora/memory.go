@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,31 +39,14 @@ func estimateMemory(c llama.Config, cfg Config, full bool) int64 {
 		trained = 4 * params * f32 // gradient, accumulator, two moments
 	} else {
 		per := int64(0)
-		for _, l := range linearsOf(c) {
-			for _, t := range cfg.Targets {
-				if l.module == t {
-					per += int64(cfg.Rank) * int64(l.in+l.out)
-				}
+		for _, l := range c.Linears() {
+			if slices.Contains(cfg.Targets, l.Module) {
+				per += int64(cfg.Rank) * int64(l.In+l.Out)
 			}
 		}
 		trained = 5 * per * f32
 	}
 	return (params*f32 + activations + trained) * 13 / 10
-}
-
-type linearShape struct {
-	module  string
-	in, out int
-}
-
-func linearsOf(c llama.Config) []linearShape {
-	d, q, kv, ff := c.HiddenSize, c.NumHeads*c.HeadDim, c.NumKVHeads*c.HeadDim, c.IntermediateSize
-	one := []linearShape{{"q_proj", d, q}, {"k_proj", d, kv}, {"v_proj", d, kv}, {"o_proj", q, d}, {"gate_proj", d, ff}, {"up_proj", d, ff}, {"down_proj", ff, d}}
-	var out []linearShape
-	for range c.NumLayers {
-		out = append(out, one...)
-	}
-	return out
 }
 
 // availableMemory returns the memory the system can still give, from

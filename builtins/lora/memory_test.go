@@ -107,7 +107,7 @@ func TestTrainOnBFloat16Model(t *testing.T) {
 	if err := m32.Save(dir, "bfloat16"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := llama.Load(dir, llama.Options{DType: "bfloat16"})
+	m, err := llama.Load(context.Background(), dir, llama.Options{DType: "bfloat16"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestTrainOnBFloat16Model(t *testing.T) {
 	if !(last < first) || math.IsNaN(last) {
 		t.Errorf("loss %v → %v", first, last)
 	}
-	merged, err := Merge(m, run.Adapter)
+	merged, err := Merge(context.Background(), m, run.Adapter)
 	if err != nil {
 		t.Fatal(err)
 	}

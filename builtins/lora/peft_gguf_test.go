@@ -29,7 +29,7 @@ func TestPEFTLoadsGGUFAdapter(t *testing.T) {
 	}
 	path := testfiles.SmolLM2(t)
 	python := testfiles.Python(t, "transformers", "peft", "gguf")
-	model, err := llama.Load(path)
+	model, err := llama.Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func TestTrainingMatchesPEFT(t *testing.T) {
 			var ref refCase
 			readJSON(t, filepath.Join(dir, "expected.json"), &ref)
 			c := ref.Case
-			model, err := llama.Load(testModel)
+			model, err := llama.Load(context.Background(), testModel)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +243,7 @@ func TestPEFTLoadsGoloraAdapter(t *testing.T) {
 		}
 		t.Fatal("GOLORA_PYTHON is not set: run with `make test`, or set it to a Python with torch, transformers and peft")
 	}
-	model, err := llama.Load(testModel)
+	model, err := llama.Load(context.Background(), testModel)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestQLoRA(t *testing.T) {
 	train := ds.Head(64)
 	losses := func(quantize string) ([]float64, int64) {
 		t.Helper()
-		m, err := llama.Load("../../models/golora-tiny", llama.Options{Quantize: quantize})
+		m, err := llama.Load(context.Background(), "../../models/golora-tiny", llama.Options{Quantize: quantize})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestQLoRA(t *testing.T) {
 // TestTrainFullRefusesQuantized checks that full training on a quantized
 // base is refused before any step, with the option that loads it in float32.
 func TestTrainFullRefusesQuantized(t *testing.T) {
-	m, err := llama.Load("../../models/golora-tiny", llama.Options{Quantize: "q8_0"})
+	m, err := llama.Load(context.Background(), "../../models/golora-tiny", llama.Options{Quantize: "q8_0"})
 	if err != nil {
 		t.Fatal(err)
 	}

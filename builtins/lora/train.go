@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
 	"github.com/golora/golora/builtins/plot"
 	"github.com/golora/golora/builtins/sched"
+	"github.com/golora/golora/internal/llamagraph"
 )
 
 // Train trains a LoRA adapter of model on src and returns the run: the
@@ -267,8 +267,8 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 func (t *trainer) setUp() error {
 	cfg := t.cfg
 	if t.full {
-		if dt := t.base.WeightDType(); dt != dtypes.Float32 {
-			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", strings.ToLower(dt.String()))
+		if dt := t.base.WeightDType(); dt != "float32" {
+			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", dt)
 		}
 		if n := t.base.QuantizedWeights(); n > 0 {
 			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps %d matrices quantized (%s): load it with llama.Options{Quantize: \"none\"}, or train a LoRA on the quantized base", n, t.base.Dir)
@@ -277,7 +277,7 @@ func (t *trainer) setUp() error {
 		names := t.base.WeightNames()
 		params := make([]*model.Variable, len(names))
 		for i, n := range names {
-			params[i] = t.base.Weight(n)
+			params[i] = llama.GraphOf(t.base).Weight(n)
 		}
 		t.model = t.base.WithGradientCheckpointing(cfg.GradientCheckpointing)
 		eng, err := newEngine(t.model, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
@@ -454,7 +454,7 @@ func (t *trainer) step(epoch, pos, step int) (Entry, error) {
 	var sum, count, norm float64
 	tokens := 0
 	lr := p.schedule.At(step)
-	micro := func(mb int) (llama.Inputs, error) {
+	micro := func(mb int) (llamagraph.Inputs, error) {
 		var exs []Example
 		for _, i := range perm[mb:min(mb+cfg.MicroBatch, last)] {
 			exs = append(exs, p.examples[i])
@@ -502,8 +502,8 @@ func (t *trainer) step(epoch, pos, step int) (Entry, error) {
 }
 
 // batches turns examples into micro-batches in their order.
-func (t *trainer) batches(examples []Example) ([]llama.Inputs, error) {
-	var out []llama.Inputs
+func (t *trainer) batches(examples []Example) ([]llamagraph.Inputs, error) {
+	var out []llamagraph.Inputs
 	for i := 0; i < len(examples); i += t.cfg.MicroBatch {
 		in, _, err := batch(examples[i:min(i+t.cfg.MicroBatch, len(examples))], t.cfg.MicroBatch, t.cfg.CutoffLen, padID(t.base), t.base.Config.VocabSize)
 		if err != nil {

@@ -4,8 +4,6 @@ package symbols
 
 import (
 	"github.com/golora/golora/builtins/llama"
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/model"
 	"go/constant"
 	"go/token"
 	"reflect"
@@ -16,7 +14,6 @@ func init() {
 		// function, constant and variable definitions
 		"Backend":             reflect.ValueOf(llama.Backend),
 		"BackendEnv":          reflect.ValueOf(constant.MakeFromLiteral("\"GOMLX_BACKEND\"", token.STRING, 0)),
-		"CrossEntropy":        reflect.ValueOf(llama.CrossEntropy),
 		"DefaultMaxNewTokens": reflect.ValueOf(constant.MakeFromLiteral("128", token.INT, 0)),
 		"GGUFName":            reflect.ValueOf(llama.GGUFName),
 		"IgnoreLabel":         reflect.ValueOf(constant.MakeFromLiteral("-100", token.INT, 0)),
@@ -27,36 +24,17 @@ func init() {
 		"NewRandom":           reflect.ValueOf(llama.NewRandom),
 		"ParseConfig":         reflect.ValueOf(llama.ParseConfig),
 		"PerplexityMethod":    reflect.ValueOf(constant.MakeFromLiteral("\"strided sliding windows (Hugging Face perplexity guide): windows of max_length tokens moved by stride, only tokens no earlier window scored are scored, PPL = exp(token-weighted mean negative log-likelihood)\"", token.STRING, 0)),
-		"Product":             reflect.ValueOf(llama.Product),
-		"ProductsOf":          reflect.ValueOf(llama.ProductsOf),
 		"ReadConfig":          reflect.ValueOf(llama.ReadConfig),
 
 		// type definitions
-		"Adapter":          reflect.ValueOf((*llama.Adapter)(nil)),
-		"AdapterFunc":      reflect.ValueOf((*llama.AdapterFunc)(nil)),
 		"Batch":            reflect.ValueOf((*llama.Batch)(nil)),
 		"Config":           reflect.ValueOf((*llama.Config)(nil)),
 		"GenOptions":       reflect.ValueOf((*llama.GenOptions)(nil)),
-		"Inputs":           reflect.ValueOf((*llama.Inputs)(nil)),
 		"Linear":           reflect.ValueOf((*llama.Linear)(nil)),
 		"Model":            reflect.ValueOf((*llama.Model)(nil)),
 		"Options":          reflect.ValueOf((*llama.Options)(nil)),
 		"Output":           reflect.ValueOf((*llama.Output)(nil)),
 		"PerplexityResult": reflect.ValueOf((*llama.PerplexityResult)(nil)),
-		"ProductShape":     reflect.ValueOf((*llama.ProductShape)(nil)),
 		"RopeScaling":      reflect.ValueOf((*llama.RopeScaling)(nil)),
-
-		// interface wrapper definitions
-		"_Adapter": reflect.ValueOf((*_github_com_golora_golora_builtins_llama_Adapter)(nil)),
 	}
-}
-
-// _github_com_golora_golora_builtins_llama_Adapter is an interface wrapper for Adapter type
-type _github_com_golora_golora_builtins_llama_Adapter struct {
-	IValue interface{}
-	WAdapt func(ctx *model.Scope, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node
-}
-
-func (W _github_com_golora_golora_builtins_llama_Adapter) Adapt(ctx *model.Scope, l llama.Linear, x *graph.Node, y *graph.Node) *graph.Node {
-	return W.WAdapt(ctx, l, x, y)
 }

@@ -15,7 +15,6 @@ func init() {
 		"CopyParameters":      reflect.ValueOf(lora.CopyParameters),
 		"DefaultAlpha":        reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
 		"DefaultBatch":        reflect.ValueOf(constant.MakeFromLiteral("32", token.INT, 0)),
-		"DefaultCutoffLen":    reflect.ValueOf(constant.MakeFromLiteral("256", token.INT, 0)),
 		"DefaultDropout":      reflect.ValueOf(constant.MakeFromLiteral("0.05000000000000000000067762635780344027125465800054371356964111328", token.FLOAT, 0)),
 		"DefaultEpochs":       reflect.ValueOf(constant.MakeFromLiteral("3", token.INT, 0)),
 		"DefaultLearningRate": reflect.ValueOf(constant.MakeFromLiteral("0.000300000000000000000003430483436379916373226706127752549946308136", token.FLOAT, 0)),

@@ -2,7 +2,9 @@
 // golora's compiled builtins. The yaegi interpreter calls compiled code
 // through reflect values listed per package; `go generate` writes them with
 // `yaegi extract`, which skips generic functions: the builtins expose
-// concrete types only.
+// concrete types only. A line may leave names out with -exclude: llama's
+// GraphOf, the door to its graph-level API (internal/llamagraph), which
+// cells cannot use.
 //
 // The go:generate lines below are the one list of the builtin packages that
 // cells can import: Packages and Names read it back from the tables, for
@@ -57,7 +59,7 @@ func Names() []string {
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/data
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/display
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/formats
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/llama
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -exclude=^GraphOf$ github.com/golora/golora/builtins/llama
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/lora
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/golora/golora/builtins/plot/figure

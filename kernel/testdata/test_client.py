@@ -334,7 +334,7 @@ def test_interrupt_keeps_a_training_run(kernel, tmp_path):
     variable gets the partial run, and the adapter and a checkpoint are saved."""
     km, kc = kernel
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    setup = f'''model, err := llama.Load("{root}/builtins/llama/testdata/models/gqa")
+    setup = f'''model, err := llama.Load(ctx, "{root}/builtins/llama/testdata/models/gqa")
 var examples []lora.Example
 for i := 0; i < 4000; i++ {{
 	ids := make([]int, 48)
@@ -380,7 +380,7 @@ def test_orphaned_kernel_saves_the_training_and_exits(golora, tmp_path):
         kc.start_channels()
         kc.wait_for_ready(timeout=TIMEOUT)
         root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-        reply, _ = execute(kc, f'''model, err := llama.Load("{root}/builtins/llama/testdata/models/gqa")
+        reply, _ = execute(kc, f'''model, err := llama.Load(ctx, "{root}/builtins/llama/testdata/models/gqa")
 var examples []lora.Example
 for i := 0; i < 4000; i++ {{
 	examples = append(examples, lora.Example{{IDs: []int{{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}}}})

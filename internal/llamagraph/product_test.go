@@ -1,4 +1,4 @@
-package llama
+package llamagraph
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -21,6 +23,17 @@ func randomTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
 		data[i] = 2*rng.Float32() - 1
 	}
 	return tensors.FromFlatDataAndDimensions(data, dims...)
+}
+
+// goBackend returns a Go backend as package llama configures it:
+// parallelism=-1, since the default pool of workers deadlocks on two cores.
+func goBackend(t *testing.T) compute.Backend {
+	t.Helper()
+	b, err := gobackend.New("parallelism=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // stockProduct is DotGeneral with the stock gradient, its operands first
@@ -41,10 +54,7 @@ func stockProduct(l *Node, lc, lb []int, r *Node, rc, rb []int) *Node {
 // unusual orders, and checks that it never builds a node larger than the
 // operands and the output.
 func TestProductGradient(t *testing.T) {
-	backend, err := newSimplego(simplegoDefaults)
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := goBackend(t)
 	cases := []struct {
 		name           string
 		lhs, rhs       []int
@@ -102,10 +112,7 @@ func TestProductGradient(t *testing.T) {
 // TestProductsOf checks that ProductsOf finds the products an output needs,
 // with their shapes and FLOPs, and leaves out a gradient no output needs.
 func TestProductsOf(t *testing.T) {
-	backend, err := newSimplego(simplegoDefaults)
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := goBackend(t)
 	var found []ProductShape
 	e := MustNewExec(backend, func(x, w *Node) []*Node {
 		y := Product(x, []int{2}, nil, w, []int{1}, nil) // [2,3,5]·[4,5]ᵀ → [2,3,4]

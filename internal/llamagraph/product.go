@@ -1,4 +1,4 @@
-package llama
+package llamagraph
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 )
@@ -232,6 +233,9 @@ func operandGrad(g *Node, rank int, thisBatch, thisFree, thisContracting, otherC
 	}
 	return g
 }
+
+// isGoBackend reports whether g is built for GoMLX's pure-Go backend.
+func isGoBackend(g *Graph) bool { return g.Backend().String() == gobackend.BackendName }
 
 func iotaFrom(start, n int) []int {
 	out := make([]int, n)
