@@ -107,7 +107,15 @@ func addPackage(index map[string]entry, importPath string) error {
 		return err
 	}
 	index[importPath] = entry{Decl: "package " + pkg.Name + " // import \"" + importPath + "\"", Doc: trim(pkg.Doc)}
+	// A builtin's names are those its symbol table gives cells: an
+	// exported name the table leaves out (llama.GraphOf) is not documented.
+	table := symbols.Symbols[importPath+"/"+pkg.Name]
 	add := func(name string, node ast.Node, text string) {
+		if top, _, _ := strings.Cut(name, "."); table != nil {
+			if _, ok := table[top]; !ok {
+				return
+			}
+		}
 		index[importPath+"."+name] = entry{Decl: render(fset, node), Doc: trim(text)}
 	}
 	for _, f := range pkg.Funcs {
