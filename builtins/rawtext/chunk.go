@@ -7,12 +7,15 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/golora/golora/builtins/formats"
 	"github.com/golora/golora/builtins/tokenizer"
 	"github.com/golora/golora/internal/busy"
 )
 
-// DefaultCutoff is the chunk length in tokens when Options leave it 0.
-const DefaultCutoff = 256
+// DefaultCutoff is the chunk length in tokens when Options leave it 0: the
+// training cutoff, formats.DefaultCutoff, that lora.Config.CutoffLen also
+// defaults to.
+const DefaultCutoff = formats.DefaultCutoff
 
 // DefaultHardCut is the hard-cut string when Options leave it "": three
 // newlines, that is, two blank lines.
