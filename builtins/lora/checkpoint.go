@@ -113,15 +113,8 @@ func (t *trainer) writeCheckpoint(tmp string, step int) error {
 	}
 	var list []safetensors.Tensor
 	for i, name := range t.eng.names {
-		for _, pair := range []struct {
-			suffix string
-			v      *model.Variable
-		}{{".exp_avg", t.eng.m[i]}, {".exp_avg_sq", t.eng.v[i]}} {
-			val, err := pair.v.Value()
-			if err != nil {
-				return err
-			}
-			st, err := safetensors.Float32Tensor(name+pair.suffix, safetensors.F32, pair.v.Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+		for j, s := range t.eng.slots[i] {
+			st, err := variableTensor(name+"."+s.name, t.eng.state[i][j])
 			if err != nil {
 				return err
 			}
@@ -131,11 +124,7 @@ func (t *trainer) writeCheckpoint(tmp string, step int) error {
 	if !t.full {
 		// The trained values, by their names, for an exact resume.
 		for i, name := range t.eng.names {
-			val, err := t.eng.params[i].Value()
-			if err != nil {
-				return err
-			}
-			st, err := safetensors.Float32Tensor(name, safetensors.F32, t.eng.params[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+			st, err := variableTensor(name, t.eng.params[i])
 			if err != nil {
 				return err
 			}
@@ -166,6 +155,20 @@ func (t *trainer) writeCheckpoint(tmp string, step int) error {
 		}
 	}
 	return writeJSON(filepath.Join(tmp, stateFile), state)
+}
+
+// variableTensor returns the value of the float32 variable v as the
+// tensor name of a safetensors file.
+func variableTensor(name string, v *model.Variable) (safetensors.Tensor, error) {
+	val, err := v.Value()
+	if err != nil {
+		return safetensors.Tensor{}, fmt.Errorf("lora: checkpoint: reading %s: %w", name, err)
+	}
+	st, err := safetensors.Float32Tensor(name, safetensors.F32, v.Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+	if err != nil {
+		return safetensors.Tensor{}, fmt.Errorf("lora: checkpoint: %s: %w", name, err)
+	}
+	return st, nil
 }
 
 // A savedCheckpoint is a whole checkpoint folder of an adapter folder.
@@ -338,11 +341,10 @@ func (t *trainer) resume() (int, error) {
 				return 0, err
 			}
 		}
-		if err := set(t.eng.m[i], name+".exp_avg"); err != nil {
-			return 0, err
-		}
-		if err := set(t.eng.v[i], name+".exp_avg_sq"); err != nil {
-			return 0, err
+		for j, s := range t.eng.slots[i] {
+			if err := set(t.eng.state[i][j], name+"."+s.name); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if t.eng.rng != nil && len(st.RNG) > 0 {

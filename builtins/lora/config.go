@@ -64,7 +64,8 @@ type Config struct {
 	// run's steps when the run is shorter; NoWarmup turns warmup off.
 	Warmup   int  `json:"warmup_steps"`
 	NoWarmup bool `json:"no_warmup,omitempty"`
-	// Optimizer is adamw, adam or sgd ("adamw").
+	// Optimizer is one of Optimizers(): adamw, adam, sgd, adafactor
+	// ("adamw").
 	Optimizer string `json:"optimizer"`
 	// WeightDecay applies to the adapter's weights only (0).
 	WeightDecay float64 `json:"weight_decay"`
@@ -161,9 +162,6 @@ var moduleNames = map[string]string{
 	"gate": "gate_proj", "up": "up_proj", "down": "down_proj",
 }
 
-// Optimizers lists the optimizers Train knows.
-var Optimizers = []string{"adamw", "adam", "sgd"}
-
 var validName = regexp.MustCompile(`^[\p{L}\p{N}_.\-]+$`)
 
 // withDefaults returns c with every zero field set to its default, checked.
@@ -249,8 +247,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("lora: LearningRate %v: want a positive rate such as 3e-4", c.LearningRate)
 	case c.Warmup < 0:
 		return c, fmt.Errorf("lora: Warmup %d: want 0 or more steps (or NoWarmup)", c.Warmup)
-	case !slices.Contains(Optimizers, c.Optimizer):
-		return c, fmt.Errorf("lora: Optimizer %q: want one of %s", c.Optimizer, strings.Join(Optimizers, ", "))
+	case lookupOptimizer(c.Optimizer) == nil:
+		return c, fmt.Errorf("lora: Optimizer %q: want one of %s", c.Optimizer, optimizerList())
 	case c.WeightDecay < 0:
 		return c, fmt.Errorf("lora: WeightDecay %v: want 0 or more", c.WeightDecay)
 	case c.MaxGradNorm < 0:

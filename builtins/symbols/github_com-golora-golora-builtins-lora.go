@@ -36,7 +36,7 @@ func init() {
 		"FromTexts":           reflect.ValueOf(lora.FromTexts),
 		"Load":                reflect.ValueOf(lora.Load),
 		"Merge":               reflect.ValueOf(lora.Merge),
-		"Optimizers":          reflect.ValueOf(&lora.Optimizers).Elem(),
+		"Optimizers":          reflect.ValueOf(lora.Optimizers),
 		"Preview":             reflect.ValueOf(lora.Preview),
 		"ReadLog":             reflect.ValueOf(lora.ReadLog),
 		"Train":               reflect.ValueOf(lora.Train),
