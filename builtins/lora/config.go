@@ -129,6 +129,10 @@ type Config struct {
 	Resume bool `json:"-"`
 	// PlotEvery redraws the live loss plot every N steps (10).
 	PlotEvery int `json:"-"`
+	// Observers are told the run's events after the notebook's own
+	// observer (which prints the plan and draws the progress bar and the
+	// loss plot), and may stop the run: see Observer.
+	Observers []Observer `json:"-"`
 
 	// limit, when set, makes a Source of its first rows only (Preview).
 	limit int

@@ -15,6 +15,34 @@
 // in place; the interrupt button (ctx) stops it at the next step boundary,
 // with the adapter and a checkpoint saved, and Resume continues it exactly.
 //
+// # Events
+//
+// The training loop (train.go) tells what happens to observers (observer.go):
+// a BeginEvent with the plan, a StepEvent after each optimizer step (loss,
+// learning rate, grad norm, tokens), an EvalEvent after each evaluation, a
+// CheckpointEvent after each save, NoteEvents, and one EndEvent with the
+// Run. The notebook's observer (notebook.go) comes first: it prints the
+// plan and draws the bar and the plot. Config.Observers come next, a
+// cell's own type with an Observe method or an ObserverFunc; one that
+// returns Stop ends the run early, saved as on interrupt, its Status
+// "stopped: " and why:
+//
+//	stop := lora.ObserverFunc(func(e lora.Event) error {
+//		if e.Kind == lora.EvalEvent && e.EvalLoss < 1.5 {
+//			return fmt.Errorf("eval loss %.3f is low enough: %w", e.EvalLoss, lora.Stop)
+//		}
+//		return nil
+//	})
+//	cfg.Observers = []lora.Observer{stop}
+//	run, err := lora.Train(ctx, model, src, cfg)
+//
+// What a run trains is a trainable (trainable.go): an adapter over a frozen
+// model for Train, every weight for TrainFull (full.go). It gives the
+// variables, what is saved, what a checkpoint adds beside the optimizer's
+// state and what a resume checks; the loop, the engine (engine.go: compiled
+// accumulate, apply and eval graphs) and the checkpoints (checkpoint.go)
+// are the same for both.
+//
 // # Semantics
 //
 // An adapter adds s·B·A·dropout(x) to each targeted linear module, A [r, in]
@@ -93,4 +121,7 @@
 // TrainFull trains all the weights instead, with the same loop; golora
 // pretrains its tiny default model with it. Merge folds an adapter into a
 // copy of the model's weights.
+//
+// The memory estimate counts two moments per trained value whatever the
+// optimizer: for sgd and adafactor, which keep fewer, it is an upper bound.
 package lora

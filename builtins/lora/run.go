@@ -23,7 +23,8 @@ type Run struct {
 	// Steps is the number of optimizer steps taken, of TotalSteps.
 	Steps, TotalSteps int
 	// Status says how the run ended: "done", "interrupted", "failed: " and
-	// the error (a step or a save failed), or why it stopped.
+	// the error (a step, a save or an observer failed), or "stopped: " and
+	// why (StopAtLoss, or an observer that returned Stop).
 	Status string
 	// Checkpoint is the folder of the last checkpoint saved.
 	Checkpoint string
