@@ -1,10 +1,11 @@
 package display
 
 import (
-	"fmt"
 	"html"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/golora/golora/internal/htmltable"
 )
 
 // Table returns a bundle that shows rows under header as an HTML table, with
@@ -25,28 +26,19 @@ func TableCaption(caption string, header []string, rows [][]string) Bundle {
 }
 
 func tableHTML(header []string, rows [][]string, caption string) string {
-	var b strings.Builder
-	b.WriteString(`<table class="golora-table">`)
-	if caption != "" {
-		fmt.Fprintf(&b, `<caption style="text-align:left">%s</caption>`, html.EscapeString(caption))
+	t := htmltable.Table{Caption: html.EscapeString(caption)}
+	for _, h := range header {
+		t.Header = append(t.Header, htmltable.Text(h))
 	}
-	if len(header) > 0 {
-		b.WriteString("<thead><tr>")
-		for _, h := range header {
-			fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(h))
-		}
-		b.WriteString("</tr></thead>")
-	}
-	b.WriteString("<tbody>")
 	for _, row := range rows {
-		b.WriteString("<tr>")
-		for _, c := range row {
-			fmt.Fprintf(&b, `<td style="text-align:left;white-space:pre-wrap">%s</td>`, html.EscapeString(c))
+		cells := make([]htmltable.Cell, len(row))
+		for i, c := range row {
+			cells[i] = htmltable.Text(c)
+			cells[i].Style = "text-align:left;white-space:pre-wrap"
 		}
-		b.WriteString("</tr>")
+		t.Rows = append(t.Rows, cells)
 	}
-	b.WriteString("</tbody></table>")
-	return b.String()
+	return t.HTML()
 }
 
 // maxTextCell bounds a column's width in the plain-text form.

@@ -69,11 +69,7 @@ func dataHash(examples []Example) string {
 // save writes what the run has made into dir: the adapter (or, in full
 // training, the model) and the log.
 func (t *trainer) save(dir string) error {
-	if t.full {
-		if err := t.base.Save(dir, "float32"); err != nil {
-			return err
-		}
-	} else if err := t.adapter.Save(dir); err != nil {
+	if err := t.what.save(dir); err != nil {
 		return err
 	}
 	return t.run.Log.save(dir)
@@ -92,14 +88,14 @@ func (t *trainer) checkpoint(step int) error {
 	}
 	d, err := atomicfile.NewDir(final)
 	if err != nil {
-		return fmt.Errorf("lora: checkpoint: %w", err)
+		return fmt.Errorf("lora: checkpoint: making a folder for %s: %w", final, err)
 	}
 	defer d.Discard()
 	if err := t.writeCheckpoint(d.Path(), step); err != nil {
 		return err
 	}
 	if err := d.Commit(); err != nil {
-		return fmt.Errorf("lora: checkpoint: %w", err)
+		return fmt.Errorf("lora: checkpoint: renaming the folder into %s: %w", final, err)
 	}
 	t.run.Checkpoint, t.saved = final, step
 	t.rotate()
@@ -113,59 +109,55 @@ func (t *trainer) writeCheckpoint(tmp string, step int) error {
 	}
 	var list []safetensors.Tensor
 	for i, name := range t.eng.names {
-		for _, pair := range []struct {
-			suffix string
-			v      *model.Variable
-		}{{".exp_avg", t.eng.m[i]}, {".exp_avg_sq", t.eng.v[i]}} {
-			val, err := pair.v.Value()
-			if err != nil {
-				return err
-			}
-			st, err := safetensors.Float32Tensor(name+pair.suffix, safetensors.F32, pair.v.Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+		for j, s := range t.eng.slots[i] {
+			st, err := variableTensor(name+"."+s.name, t.eng.state[i][j])
 			if err != nil {
 				return err
 			}
 			list = append(list, st)
 		}
 	}
-	if !t.full {
-		// The trained values, by their names, for an exact resume.
-		for i, name := range t.eng.names {
-			val, err := t.eng.params[i].Value()
-			if err != nil {
-				return err
-			}
-			st, err := safetensors.Float32Tensor(name, safetensors.F32, t.eng.params[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
-			if err != nil {
-				return err
-			}
-			list = append(list, st)
-		}
+	more, err := t.what.checkpointTensors()
+	if err != nil {
+		return err
 	}
+	list = append(list, more...)
 	if err := safetensors.Write(filepath.Join(tmp, optimizerFile), list, nil); err != nil {
-		return fmt.Errorf("lora: checkpoint: %w", err)
+		return fmt.Errorf("lora: checkpoint: writing the optimizer state %s: %w", filepath.Join(tmp, optimizerFile), err)
 	}
 	state := trainerState{
-		Step: step, TotalSteps: t.plan.total, Epoch: float64(step) / float64(t.plan.stepsPerEpoch), Full: t.full,
+		Step: step, TotalSteps: t.plan.total, Epoch: float64(step) / float64(t.plan.stepsPerEpoch),
 		Examples: len(t.plan.examples), DataHash: dataHash(t.plan.examples),
 		Elapsed: t.run.Elapsed.Seconds(), Log: t.run.Log.Entries, RunStarted: t.started, Parameters: &t.cfg,
 	}
 	if t.run.Log.Len() > 0 {
 		state.Elapsed = t.run.Log.Last().Elapsed
 	}
-	if !t.full {
-		state.Rank, state.Targets = t.cfg.Rank, t.cfg.Targets
-	}
+	t.what.stamp(&state, t.cfg)
 	if t.eng.rng != nil {
 		val, err := t.eng.rng.Value()
 		if err != nil {
-			return err
+			return fmt.Errorf("lora: checkpoint: reading the dropout state: %w", err)
 		}
 		for _, w := range tensors.MustCopyFlatData[uint64](val) {
 			state.RNG = append(state.RNG, strconv.FormatUint(w, 16))
 		}
 	}
 	return writeJSON(filepath.Join(tmp, stateFile), state)
+}
+
+// variableTensor returns the value of the float32 variable v as the
+// tensor name of a safetensors file.
+func variableTensor(name string, v *model.Variable) (safetensors.Tensor, error) {
+	val, err := v.Value()
+	if err != nil {
+		return safetensors.Tensor{}, fmt.Errorf("lora: checkpoint: reading %s: %w", name, err)
+	}
+	st, err := safetensors.Float32Tensor(name, safetensors.F32, v.Shape().Dimensions, tensors.MustCopyFlatData[float32](val))
+	if err != nil {
+		return safetensors.Tensor{}, fmt.Errorf("lora: checkpoint: %s: %w", name, err)
+	}
+	return st, nil
 }
 
 // A savedCheckpoint is a whole checkpoint folder of an adapter folder.
@@ -235,12 +227,12 @@ func (t *trainer) rotate() {
 	}
 	list, err := checkpoints(t.run.Dir)
 	if err != nil {
-		fmt.Fprintf(t.out, "note: SaveTotalLimit %d: listing the checkpoints: %v (older ones stay)\n", t.cfg.SaveTotalLimit, err)
+		t.emit(Event{Kind: NoteEvent, Step: t.run.Steps, Text: fmt.Sprintf("SaveTotalLimit %d: listing the checkpoints: %v (older ones stay)", t.cfg.SaveTotalLimit, err)})
 		return
 	}
 	for _, c := range list[:max(len(list)-t.cfg.SaveTotalLimit, 0)] {
 		if err := os.RemoveAll(c.dir); err != nil {
-			fmt.Fprintf(t.out, "note: SaveTotalLimit %d: could not remove %s: %v (it stays; remove it by hand)\n", t.cfg.SaveTotalLimit, c.dir, err)
+			t.emit(Event{Kind: NoteEvent, Step: t.run.Steps, Text: fmt.Sprintf("SaveTotalLimit %d: could not remove %s: %v (it stays; remove it by hand)", t.cfg.SaveTotalLimit, c.dir, err)})
 		}
 	}
 }
@@ -278,18 +270,15 @@ func (t *trainer) resume() (int, error) {
 	var st trainerState
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if err != nil {
-		return 0, fmt.Errorf("lora: resume: %w", err)
+		return 0, fmt.Errorf("lora: resume: reading the trainer state: %w", err)
 	}
 	if err := json.Unmarshal(data, &st); err != nil {
 		return 0, fmt.Errorf("lora: resume: %s: %w", filepath.Join(dir, stateFile), err)
 	}
+	if err := t.what.check(st, dir, t.cfg); err != nil {
+		return 0, err
+	}
 	switch {
-	case st.Full != t.full:
-		return 0, fmt.Errorf("lora: resume: %s is a checkpoint of a different kind of training", dir)
-	case !t.full && st.Rank != t.cfg.Rank:
-		return 0, fmt.Errorf("lora: resume: the checkpoint %s has rank %d and the Config asks for rank %d: rank cannot change on resume (train a new adapter under another Name instead)", dir, st.Rank, t.cfg.Rank)
-	case !t.full && !slices.Equal(st.Targets, t.cfg.Targets):
-		return 0, fmt.Errorf("lora: resume: the checkpoint %s adapts %v and the Config asks for %v: target modules cannot change on resume", dir, st.Targets, t.cfg.Targets)
 	case st.Examples != len(t.plan.examples) || st.DataHash != dataHash(t.plan.examples):
 		return 0, fmt.Errorf("lora: resume: the training data differs from the data of checkpoint %s (%d examples then, %d now): resume with the same data, format and cutoff", dir, st.Examples, len(t.plan.examples))
 	case st.TotalSteps != t.plan.total:
@@ -303,46 +292,17 @@ func (t *trainer) resume() (int, error) {
 	}
 	f, err := safetensors.Open(filepath.Join(dir, optimizerFile))
 	if err != nil {
-		return 0, fmt.Errorf("lora: resume: %w", err)
+		return 0, fmt.Errorf("lora: resume: reading the optimizer state: %w", err)
 	}
 	defer f.Close()
-	set := func(v *model.Variable, name string) error {
-		vals, err := f.Float32s(name)
-		if err != nil {
-			return fmt.Errorf("lora: resume: %w", err)
-		}
-		if len(vals) != v.Shape().Size() {
-			return fmt.Errorf("lora: resume: %s has %d values, want %d", name, len(vals), v.Shape().Size())
-		}
-		return v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...))
-	}
-	if t.full {
-		set2, err := safetensors.OpenDir(dir)
-		if err != nil {
-			return 0, fmt.Errorf("lora: resume: %w", err)
-		}
-		defer set2.Close()
-		for i, name := range t.eng.names {
-			vals := make([]float32, t.eng.params[i].Shape().Size())
-			if err := set2.ReadFloat32(name, vals); err != nil {
-				return 0, fmt.Errorf("lora: resume: %w", err)
-			}
-			if err := t.eng.params[i].SetValue(tensors.FromFlatDataAndDimensions(vals, t.eng.params[i].Shape().Dimensions...)); err != nil {
-				return 0, err
-			}
-		}
+	if err := t.what.restore(dir, f); err != nil {
+		return 0, err
 	}
 	for i, name := range t.eng.names {
-		if !t.full {
-			if err := set(t.eng.params[i], name); err != nil {
-				return 0, err
+		for j, s := range t.eng.slots[i] {
+			if err := setFromFile(t.eng.state[i][j], f, name+"."+s.name); err != nil {
+				return 0, fmt.Errorf("lora: resume: %s: %w", dir, err)
 			}
-		}
-		if err := set(t.eng.m[i], name+".exp_avg"); err != nil {
-			return 0, err
-		}
-		if err := set(t.eng.v[i], name+".exp_avg_sq"); err != nil {
-			return 0, err
 		}
 	}
 	if t.eng.rng != nil && len(st.RNG) > 0 {
@@ -353,7 +313,7 @@ func (t *trainer) resume() (int, error) {
 			}
 		}
 		if err := t.eng.rng.SetValue(tensors.FromFlatDataAndDimensions(words, t.eng.rng.Shape().Dimensions...)); err != nil {
-			return 0, err
+			return 0, fmt.Errorf("lora: resume: %s: setting the dropout state: %w", dir, err)
 		}
 	}
 	t.eng.step = st.Step

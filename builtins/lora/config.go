@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/golora/golora/builtins/formats"
@@ -66,7 +65,8 @@ type Config struct {
 	// run's steps when the run is shorter; NoWarmup turns warmup off.
 	Warmup   int  `json:"warmup_steps"`
 	NoWarmup bool `json:"no_warmup,omitempty"`
-	// Optimizer is adamw, adam or sgd ("adamw").
+	// Optimizer is one of Optimizers(): adamw, adam, sgd, adafactor
+	// ("adamw").
 	Optimizer string `json:"optimizer"`
 	// WeightDecay applies to the adapter's weights only (0).
 	WeightDecay float64 `json:"weight_decay"`
@@ -130,6 +130,10 @@ type Config struct {
 	Resume bool `json:"-"`
 	// PlotEvery redraws the live loss plot every N steps (10).
 	PlotEvery int `json:"-"`
+	// Observers are told the run's events after the notebook's own
+	// observer (which prints the plan and draws the progress bar and the
+	// loss plot), and may stop the run: see Observer.
+	Observers []Observer `json:"-"`
 
 	// limit, when set, makes a Source of its first rows only (Preview).
 	limit int
@@ -156,9 +160,6 @@ const (
 
 // DefaultTargets are the modules that get an adapter by default.
 var DefaultTargets = []string{"q", "v"}
-
-// Optimizers lists the optimizers Train knows.
-var Optimizers = []string{"adamw", "adam", "sgd"}
 
 var validName = regexp.MustCompile(`^[\p{L}\p{N}_.\-]+$`)
 
@@ -245,8 +246,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("lora: LearningRate %v: want a positive rate such as 3e-4", c.LearningRate)
 	case c.Warmup < 0:
 		return c, fmt.Errorf("lora: Warmup %d: want 0 or more steps (or NoWarmup)", c.Warmup)
-	case !slices.Contains(Optimizers, c.Optimizer):
-		return c, fmt.Errorf("lora: Optimizer %q: want one of %s", c.Optimizer, strings.Join(Optimizers, ", "))
+	case lookupOptimizer(c.Optimizer) == nil:
+		return c, fmt.Errorf("lora: Optimizer %q: want one of %s", c.Optimizer, optimizerList())
 	case c.WeightDecay < 0:
 		return c, fmt.Errorf("lora: WeightDecay %v: want 0 or more", c.WeightDecay)
 	case c.MaxGradNorm < 0:

@@ -15,6 +15,34 @@
 // in place; the interrupt button (ctx) stops it at the next step boundary,
 // with the adapter and a checkpoint saved, and Resume continues it exactly.
 //
+// # Events
+//
+// The training loop (train.go) tells what happens to observers (observer.go):
+// a BeginEvent with the plan, a StepEvent after each optimizer step (loss,
+// learning rate, grad norm, tokens), an EvalEvent after each evaluation, a
+// CheckpointEvent after each save, NoteEvents, and one EndEvent with the
+// Run. The notebook's observer (notebook.go) comes first: it prints the
+// plan and draws the bar and the plot. Config.Observers come next, a
+// cell's own type with an Observe method or an ObserverFunc; one that
+// returns Stop ends the run early, saved as on interrupt, its Status
+// "stopped: " and why:
+//
+//	stop := lora.ObserverFunc(func(e lora.Event) error {
+//		if e.Kind == lora.EvalEvent && e.EvalLoss < 1.5 {
+//			return fmt.Errorf("eval loss %.3f is low enough: %w", e.EvalLoss, lora.Stop)
+//		}
+//		return nil
+//	})
+//	cfg.Observers = []lora.Observer{stop}
+//	run, err := lora.Train(ctx, model, src, cfg)
+//
+// What a run trains is a trainable (trainable.go): an adapter over a frozen
+// model for Train, every weight for TrainFull (full.go). It gives the
+// variables, what is saved, what a checkpoint adds beside the optimizer's
+// state and what a resume checks; the loop, the engine (engine.go: compiled
+// accumulate, apply and eval graphs) and the checkpoints (checkpoint.go)
+// are the same for both.
+//
 // # Semantics
 //
 // An adapter adds s·B·A·dropout(x) to each targeted linear module, A [r, in]
@@ -23,8 +51,14 @@
 // entropy over every scored token of its Batch/MicroBatch micro-batches;
 // padding and, with TrainOnlyAfter, the prompt are never scored. The
 // gradient is clipped to MaxGradNorm as torch.nn.utils.clip_grad_norm_ does,
-// and AdamW, Adam and SGD follow PyTorch's formulas; weight decay touches
-// the adapter only. The learning rate of step s (from 0) is the scheduler's
+// and the optimizer (Optimizers lists them, the table in optimizer.go holds
+// them with a line each) updates the trained values: AdamW, Adam and SGD
+// follow PyTorch's formulas, Adafactor transformers' Adafactor as its
+// Trainer runs it for optim="adafactor" (relative_step and scale_parameter
+// off, no first moment, factored second moments for matrices, update
+// clipping 1.0, decay −0.8, eps 1e-30; TestAdafactorMatchesTransformers
+// agrees within 1e-7 over five steps). Weight decay touches the adapter
+// only. The learning rate of step s (from 0) is the scheduler's
 // (package sched) at s, as Hugging Face's Trainer steps it. Examples are
 // shuffled at each epoch by a permutation drawn from Seed and the epoch, so
 // that a resumed run draws the same. Against PyTorch and PEFT
@@ -91,4 +125,7 @@
 // An Adapter plugs into the model's forward pass as a llamagraph.Adapter,
 // and the trainer builds its graphs on llama.GraphOf: the graph-level API
 // (internal/llamagraph), which cells do not see.
+//
+// The memory estimate counts two moments per trained value whatever the
+// optimizer: for sgd and adafactor, which keep fewer, it is an upper bound.
 package lora

@@ -11,18 +11,13 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/golora/golora/builtins/llama"
+	"github.com/golora/golora/internal/busy"
 	"github.com/golora/golora/internal/cmem"
 	"github.com/golora/golora/internal/llamagraph"
 )
 
-// The optimizer's constants, those of PyTorch's Adam and AdamW.
-const (
-	beta1   = 0.9
-	beta2   = 0.999
-	adamEps = 1e-8
-	// clipEps is what torch.nn.utils.clip_grad_norm_ adds to the norm.
-	clipEps = 1e-6
-)
+// clipEps is what torch.nn.utils.clip_grad_norm_ adds to the norm.
+const clipEps = 1e-6
 
 // engine trains a set of variables of a model's context by the loss of the
 // model (adapted or not). Everything happens in compiled graphs, on the
@@ -33,48 +28,56 @@ const (
 //   - apply divides the accumulated gradient by the step's count of scored
 //     tokens — so every scored token of the step weighs the same, however the
 //     micro-batches split them — clips it to the global norm, and updates the
-//     variables with the optimizer, PyTorch's AdamW, Adam or SGD step for step.
+//     variables with the optimizer (one of the table optimizers).
 type engine struct {
 	model  *llama.Model
 	params []*model.Variable
 	names  []string // each param's name in checkpoints
 	acc    []*model.Variable
-	m, v   []*model.Variable // first and second moments (Adam)
-	rng    *model.Variable   // dropout state, or nil
+	opt    optimizer
+	slots  [][]slot            // each param's optimizer state
+	state  [][]*model.Variable // the slots' variables
+	rng    *model.Variable     // dropout state, or nil
 
 	compiled cmem.Compilations // runs the execs; see package cmem
 
-	optimizer   string
-	weightDecay float64
-	maxNorm     float64
-	step        int // optimizer steps taken
+	maxNorm float64
+	step    int // optimizer steps taken
 
 	accumulate, apply, eval, single *model.Exec
 }
 
 func newEngine(lm *llama.Model, scope string, params []*model.Variable, names []string, rng *model.Variable, cfg Config) (*engine, error) {
-	e := &engine{model: lm, params: params, names: names, rng: rng, optimizer: cfg.Optimizer, weightDecay: cfg.WeightDecay, maxNorm: cfg.MaxGradNorm}
+	kind := lookupOptimizer(cfg.Optimizer)
+	if kind == nil {
+		return nil, fmt.Errorf("lora: Optimizer %q: want one of %s", cfg.Optimizer, optimizerList())
+	}
+	e := &engine{model: lm, params: params, names: names, rng: rng, opt: kind.new(cfg), maxNorm: cfg.MaxGradNorm}
 	scp := llama.GraphOf(lm).Store().Scope("/" + scope + "/optimizer")
 	for i, p := range params {
-		zeros := func() *tensors.Tensor { return tensors.FromShape(p.Shape()) }
 		pctx := scp.At("%d", i)
-		e.acc = append(e.acc, pctx.VariableWithValue("grad", zeros()).SetTrainable(false))
-		e.m = append(e.m, pctx.VariableWithValue("exp_avg", zeros()).SetTrainable(false))
-		e.v = append(e.v, pctx.VariableWithValue("exp_avg_sq", zeros()).SetTrainable(false))
+		e.acc = append(e.acc, pctx.VariableWithValue("grad", tensors.FromShape(p.Shape())).SetTrainable(false))
+		slots := e.opt.slots(p.Shape())
+		vars := make([]*model.Variable, len(slots))
+		for j, s := range slots {
+			vars[j] = pctx.VariableWithValue(s.name, tensors.FromShape(s.shape)).SetTrainable(false)
+		}
+		e.slots = append(e.slots, slots)
+		e.state = append(e.state, vars)
 	}
 	var err error
 	backend := llama.GraphOf(lm).Backend()
 	if e.accumulate, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.accumulateGraph); err != nil {
-		return nil, fmt.Errorf("lora: %w", err)
+		return nil, fmt.Errorf("lora: compiling the training step: %w", err)
 	}
 	if e.apply, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.applyGraph); err != nil {
-		return nil, fmt.Errorf("lora: %w", err)
+		return nil, fmt.Errorf("lora: compiling the optimizer step: %w", err)
 	}
 	if e.eval, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.evalGraph); err != nil {
-		return nil, fmt.Errorf("lora: %w", err)
+		return nil, fmt.Errorf("lora: compiling the evaluation: %w", err)
 	}
 	if e.single, err = model.NewExec(backend, llama.GraphOf(lm).Store(), e.stepGraph); err != nil {
-		return nil, fmt.Errorf("lora: %w", err)
+		return nil, fmt.Errorf("lora: compiling the training step: %w", err)
 	}
 	return e, nil
 }
@@ -106,38 +109,37 @@ func (e *engine) evalGraph(ctx *model.Scope, tokens, mask, targets, weights *gra
 	return llama.GraphOf(e.model).LossSumGraph(ctx, tokens, mask, targets, weights)
 }
 
-// applyGraph takes float32 scalars: the learning rate, 1/count, Adam's step
-// size lr/(1−β₁ᵗ) and √(1−β₂ᵗ). It returns the gradient's global norm before
-// clipping.
-func (e *engine) applyGraph(ctx *model.Scope, lr, invCount, stepSize, bc2Sqrt *graph.Node) *graph.Node {
-	g := lr.Graph()
+// applyGraph takes float32 scalars: 1/count, then the optimizer's scalars.
+// It returns the gradient's global norm before clipping.
+func (e *engine) applyGraph(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
+	invCount := inputs[0]
 	grads := make([]*graph.Node, len(e.params))
 	for i := range e.params {
-		grads[i] = graph.Mul(e.acc[i].NodeValue(g), invCount)
+		grads[i] = graph.Mul(e.acc[i].NodeValue(invCount.Graph()), invCount)
 		e.acc[i].SetNodeValue(graph.ZerosLike(grads[i]))
 	}
-	return e.update(grads, lr, stepSize, bc2Sqrt)
+	return []*graph.Node{e.update(grads, inputs[1:])}
 }
 
 // stepGraph is accumulateGraph and applyGraph in one graph, for a step of a
 // single micro-batch: one execution instead of two, and no accumulators to
-// read and clear. It returns the loss sum, the count and the norm.
+// read and clear. Its inputs are the micro-batch's four tensors and the
+// optimizer's scalars; it returns the loss sum, the count and the norm.
 func (e *engine) stepGraph(ctx *model.Scope, inputs []*graph.Node) []*graph.Node {
 	tokens, mask, targets, weights := inputs[0], inputs[1], inputs[2], inputs[3]
-	lr, stepSize, bc2Sqrt := inputs[4], inputs[5], inputs[6]
 	sum, count, grads := e.lossGraph(ctx, tokens, mask, targets, weights)
 	inv := graph.Inverse(graph.Max(count, graph.ScalarOne(tokens.Graph(), dtypes.Float32)))
 	for i := range grads {
 		grads[i] = graph.Mul(grads[i], inv)
 	}
-	return []*graph.Node{sum, count, e.update(grads, lr, stepSize, bc2Sqrt)}
+	return []*graph.Node{sum, count, e.update(grads, inputs[4:])}
 }
 
 // update clips grads to the global norm as torch's clip_grad_norm_ does and
-// applies the optimizer to the parameters; it returns the norm before
-// clipping.
-func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) *graph.Node {
-	g := lr.Graph()
+// applies the optimizer, given its scalars sc, to the parameters; it
+// returns the norm before clipping.
+func (e *engine) update(grads []*graph.Node, sc []*graph.Node) *graph.Node {
+	g := sc[0].Graph()
 	var sumSq *graph.Node
 	for i := range grads {
 		// The norm of the per-tensor norms.
@@ -157,32 +159,27 @@ func (e *engine) update(grads []*graph.Node, lr, stepSize, bc2Sqrt *graph.Node) 
 		}
 	}
 	for i, p := range e.params {
-		w := p.NodeValue(g)
-		grad := grads[i]
-		switch e.optimizer {
-		case "sgd":
-			if e.weightDecay > 0 {
-				grad = graph.Add(grad, graph.MulScalar(w, e.weightDecay))
-			}
-			p.SetNodeValue(graph.Sub(w, graph.Mul(lr, grad)))
-			continue
-		case "adam":
-			if e.weightDecay > 0 {
-				grad = graph.Add(grad, graph.MulScalar(w, e.weightDecay))
-			}
-		case "adamw":
-			if e.weightDecay > 0 {
-				w = graph.Mul(w, graph.OneMinus(graph.MulScalar(lr, e.weightDecay)))
-			}
+		state := make([]*graph.Node, len(e.state[i]))
+		for j, v := range e.state[i] {
+			state[j] = v.NodeValue(g)
 		}
-		m := graph.Add(graph.MulScalar(e.m[i].NodeValue(g), beta1), graph.MulScalar(grad, 1-beta1))
-		v := graph.Add(graph.MulScalar(e.v[i].NodeValue(g), beta2), graph.MulScalar(graph.Square(grad), 1-beta2))
-		e.m[i].SetNodeValue(m)
-		e.v[i].SetNodeValue(v)
-		denom := graph.AddScalar(graph.Div(graph.Sqrt(v), bc2Sqrt), adamEps)
-		p.SetNodeValue(graph.Sub(w, graph.Mul(stepSize, graph.Div(m, denom))))
+		w, next := e.opt.update(p.NodeValue(g), grads[i], state, sc)
+		for j, v := range e.state[i] {
+			v.SetNodeValue(next[j])
+		}
+		p.SetNodeValue(w)
 	}
 	return norm
+}
+
+// scalars returns the optimizer's scalars for the next step as the
+// arguments of an exec.
+func (e *engine) scalars(lr float64) []any {
+	var out []any
+	for _, s := range e.opt.scalars(lr, e.step+1) {
+		out = append(out, float32(s))
+	}
+	return out
 }
 
 // numParameters returns the number of values trained.
@@ -209,12 +206,11 @@ func (e *engine) microStep(in llamagraph.Inputs) (sum, count float64, err error)
 // count scored tokens at learning rate lr, and returns the gradient's norm.
 func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 	defer recoverTo(&err, "optimizer step")
-	stepSize, bc2Sqrt := e.adamScalars(lr)
 	inv := 0.0
 	if count > 0 {
 		inv = 1 / count
 	}
-	res, err := e.compiled.Exec(e.apply, float32(lr), float32(inv), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.compiled.Exec(e.apply, append([]any{float32(inv)}, e.scalars(lr)...)...)
 	if err != nil {
 		return 0, fmt.Errorf("lora: optimizer step: %w", err)
 	}
@@ -227,8 +223,7 @@ func (e *engine) optimizerStep(lr, count float64) (norm float64, err error) {
 // of scored tokens and the gradient's norm.
 func (e *engine) singleStep(in llamagraph.Inputs, lr float64) (sum, count, norm float64, err error) {
 	defer recoverTo(&err, "training step")
-	stepSize, bc2Sqrt := e.adamScalars(lr)
-	res, err := e.compiled.Exec(e.single, in.Tokens, in.Mask, in.Targets, in.Weights, float32(lr), float32(stepSize), float32(bc2Sqrt))
+	res, err := e.compiled.Exec(e.single, append([]any{in.Tokens, in.Mask, in.Targets, in.Weights}, e.scalars(lr)...)...)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("lora: training step: %w", err)
 	}
@@ -236,16 +231,10 @@ func (e *engine) singleStep(in llamagraph.Inputs, lr float64) (sum, count, norm 
 	return float64(tensors.ToScalar[float32](res[0])), float64(tensors.ToScalar[float32](res[1])), float64(tensors.ToScalar[float32](res[2])), nil
 }
 
-// adamScalars returns Adam's step size lr/(1−β₁ᵗ) and √(1−β₂ᵗ) for the
-// next step.
-func (e *engine) adamScalars(lr float64) (stepSize, bc2Sqrt float64) {
-	t := float64(e.step + 1)
-	return lr / (1 - math.Pow(beta1, t)), math.Sqrt(1 - math.Pow(beta2, t))
-}
-
 // evalLoss returns the token-weighted mean loss of batches, without
 // dropout; it checks ctx between batches.
 func (e *engine) evalLoss(ctx context.Context, batches []llamagraph.Inputs) (loss float64, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "evaluation")
 	var sum, count float64
 	for _, b := range batches {

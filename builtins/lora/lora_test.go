@@ -236,8 +236,12 @@ func TestResumeIsExact(t *testing.T) {
 
 // trainWithHook is Train with a function called after every step.
 func trainWithHook(ctx context.Context, m *llama.Model, src *Source, cfg Config, hook func(step int)) (*Run, error) {
-	afterStep = hook
-	defer func() { afterStep = nil }()
+	cfg.Observers = []Observer{ObserverFunc(func(e Event) error {
+		if e.Kind == StepEvent {
+			hook(e.Step)
+		}
+		return nil
+	})}
 	return Train(ctx, m, src, cfg)
 }
 

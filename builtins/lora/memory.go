@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -20,7 +19,7 @@ import (
 // measured on the Go backend for the benchmark configurations within 10%.
 // With GradientCheckpointing a layer keeps only its input for the backward
 // pass, and one layer at a time holds its activations.
-func estimateMemory(c llama.Config, cfg Config, full bool) int64 {
+func estimateMemory(c llama.Config, cfg Config, what trainable) int64 {
 	const f32 = 4
 	tokens := int64(cfg.MicroBatch) * int64(cfg.CutoffLen)
 	params := c.NumParameters()
@@ -34,19 +33,7 @@ func estimateMemory(c llama.Config, cfg Config, full bool) int64 {
 		kept = layers*h + perLayer
 	}
 	activations := tokens * (kept + 4*int64(c.VocabSize)) * f32
-	trained := int64(0)
-	if full {
-		trained = 4 * params * f32 // gradient, accumulator, two moments
-	} else {
-		per := int64(0)
-		for _, l := range c.Linears() {
-			if slices.Contains(cfg.Targets, l.Module) {
-				per += int64(cfg.Rank) * int64(l.In+l.Out)
-			}
-		}
-		trained = 5 * per * f32
-	}
-	return (params*f32 + activations + trained) * 13 / 10
+	return (params*f32 + activations + what.stateBytes(c, cfg)) * 13 / 10
 }
 
 // availableMemory returns the memory the system can still give, from
@@ -97,22 +84,22 @@ func formatBytes(n int64) string {
 
 // tooBig is the error of a run whose estimate est exceeds the memory avail:
 // it names what would make it fit, with the estimate each change gives.
-func tooBig(c llama.Config, cfg Config, full bool, est, avail int64) error {
+func tooBig(c llama.Config, cfg Config, what trainable, est, avail int64) error {
 	var fixes []string
 	if !cfg.GradientCheckpointing {
 		ck := cfg
 		ck.GradientCheckpointing = true
-		fixes = append(fixes, fmt.Sprintf("set GradientCheckpointing (about %s)", formatBytes(estimateMemory(c, ck, full))))
+		fixes = append(fixes, fmt.Sprintf("set GradientCheckpointing (about %s)", formatBytes(estimateMemory(c, ck, what))))
 	}
 	if cfg.MicroBatch > 1 {
 		mb := cfg
 		mb.MicroBatch = max(1, cfg.MicroBatch/2)
-		fixes = append(fixes, fmt.Sprintf("lower MicroBatch from %d to %d (about %s; Batch stays %d by accumulation)", cfg.MicroBatch, mb.MicroBatch, formatBytes(estimateMemory(c, mb, full)), cfg.Batch))
+		fixes = append(fixes, fmt.Sprintf("lower MicroBatch from %d to %d (about %s; Batch stays %d by accumulation)", cfg.MicroBatch, mb.MicroBatch, formatBytes(estimateMemory(c, mb, what)), cfg.Batch))
 	}
 	if cfg.CutoffLen > 2 {
 		cl := cfg
 		cl.CutoffLen = max(2, cfg.CutoffLen/2)
-		fixes = append(fixes, fmt.Sprintf("lower CutoffLen from %d to %d (about %s)", cfg.CutoffLen, cl.CutoffLen, formatBytes(estimateMemory(c, cl, full))))
+		fixes = append(fixes, fmt.Sprintf("lower CutoffLen from %d to %d (about %s)", cfg.CutoffLen, cl.CutoffLen, formatBytes(estimateMemory(c, cl, what))))
 	}
 	return fmt.Errorf("lora: this run needs about %s of memory but %s are available: %s", formatBytes(est), formatBytes(avail), strings.Join(fixes, ", or "))
 }

@@ -80,20 +80,20 @@ func TestMemoryEstimate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := estimateMemory(c, cfg, false)
+	plain := estimateMemory(c, cfg, &adapterTraining{})
 	ck := cfg
 	ck.GradientCheckpointing = true
-	with := estimateMemory(c, ck, false)
+	with := estimateMemory(c, ck, &adapterTraining{})
 	if with >= plain/3 {
 		t.Errorf("estimate %s with checkpointing, %s without: want less than a third", formatBytes(with), formatBytes(plain))
 	}
-	msg := tooBig(c, cfg, false, plain, plain/4).Error()
+	msg := tooBig(c, cfg, &adapterTraining{}, plain, plain/4).Error()
 	for _, want := range []string{formatBytes(plain), "GradientCheckpointing (about " + formatBytes(with) + ")", "MicroBatch from 4 to 2", "CutoffLen from 1024 to 512"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
 	}
-	if msg := tooBig(c, ck, false, with, with/4).Error(); strings.Contains(msg, "GradientCheckpointing") {
+	if msg := tooBig(c, ck, &adapterTraining{}, with, with/4).Error(); strings.Contains(msg, "GradientCheckpointing") {
 		t.Errorf("checkpointing already on, yet suggested: %s", msg)
 	}
 }

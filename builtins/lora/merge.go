@@ -68,13 +68,3 @@ func Merge(ctx context.Context, model *llama.Model, a *Adapter) (merged *llama.M
 	}
 	return merged, nil
 }
-
-// TrainFull trains every weight of model on src — full fine-tuning, or
-// pretraining a model made with llama.NewRandom — with the same loop,
-// optimizer, schedule, logging, checkpoints and resume as Train. The
-// adapter fields of cfg (Rank, Alpha, Dropout, Targets) do not apply. The
-// model is saved as a Hugging Face model folder in OutputDir/Name
-// (config.json, model.safetensors, tokenizer.json).
-func TrainFull(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*Run, error) {
-	return train(ctx, model, src, cfg, true)
-}

@@ -2,7 +2,6 @@ package lora
 
 import (
 	"fmt"
-	"html"
 	"strings"
 	"time"
 
@@ -24,7 +23,8 @@ type Run struct {
 	// Steps is the number of optimizer steps taken, of TotalSteps.
 	Steps, TotalSteps int
 	// Status says how the run ended: "done", "interrupted", "failed: " and
-	// the error (a step or a save failed), or why it stopped.
+	// the error (a step, a save or an observer failed), or "stopped: " and
+	// why (StopAtLoss, or an observer that returned Stop).
 	Status string
 	// Checkpoint is the folder of the last checkpoint saved.
 	Checkpoint string
@@ -81,17 +81,13 @@ func (r *Run) rows() [][]string {
 	return rows
 }
 
-// Render shows the run as a summary and its loss plot.
+// Render shows the run as a summary table and its loss plot.
 func (r *Run) Render() display.Bundle {
+	caption := fmt.Sprintf("LoRA run %s: %s after %d of %d steps in %s", r.Config.Name, r.Status, r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
+	table, _ := display.TableCaption(caption, nil, r.rows()).Data[display.MIMEHTML].(string)
 	var h strings.Builder
-	fmt.Fprintf(&h, "<div><b>LoRA run %s</b>: %s after %d of %d steps in %s",
-		html.EscapeString(r.Config.Name), html.EscapeString(r.Status), r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
-	h.WriteString(`<table class="golora-table">`)
-	for _, row := range r.rows() {
-		fmt.Fprintf(&h, "<tr><th style=\"text-align:left\">%s</th><td style=\"text-align:left\">%s</td></tr>", html.EscapeString(row[0]), html.EscapeString(row[1]))
-	}
-	h.WriteString("</table>")
-	b := display.NewBundle(display.MIMEHTML, "", r.String())
+	h.WriteString("<div>")
+	h.WriteString(table)
 	if r.Log.Len() > 0 {
 		if fig, err := plot.Loss(r.Log); err == nil {
 			pb := fig.Render()
@@ -102,6 +98,5 @@ func (r *Run) Render() display.Bundle {
 		}
 	}
 	h.WriteString("</div>")
-	b.Data[display.MIMEHTML] = h.String()
-	return b
+	return display.NewBundle(display.MIMEHTML, h.String(), r.String())
 }

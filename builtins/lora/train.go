@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,12 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/llama"
-	"github.com/golora/golora/builtins/plot"
 	"github.com/golora/golora/builtins/sched"
+	"github.com/golora/golora/internal/busy"
 	"github.com/golora/golora/internal/llamagraph"
 )
 
@@ -27,23 +23,23 @@ import (
 // training_prompt.json, training_log.json, and a checkpoint-N folder every
 // SaveEvery steps and at the end, each file written atomically.
 //
-// Before the first step it formats and tokenizes every example, prints its
-// plan (examples, steps, warmup, memory) and stops if the run cannot fit in
-// memory. While it runs, a progress bar and a loss plot update in place.
+// Before the first step it formats and tokenizes every example, estimates
+// the memory the run needs and stops if it cannot fit. The run tells its
+// events (the plan, each step, evaluation, checkpoint, its end) to the
+// notebook's observer, which prints the plan and updates a progress bar
+// and a loss plot in place, and then to cfg.Observers, which may record
+// them or stop the run (see Observer).
 //
 // Cancelling ctx — the notebook's interrupt button — stops the run at the
 // next step boundary: the adapter and a checkpoint are saved and the run so
 // far is returned, with a nil error; Resume continues it exactly.
 func Train(ctx context.Context, model *llama.Model, src *Source, cfg Config) (*Run, error) {
-	return train(ctx, model, src, cfg, false)
+	return train(ctx, model, src, cfg, &adapterTraining{})
 }
 
 // runStartedFormat is RFC 3339 with a fixed width, so that the start times
 // of runs sort as strings.
 const runStartedFormat = "2006-01-02T15:04:05.000000000Z07:00"
-
-// afterStep, when set by a test, is called after every step.
-var afterStep func(step int)
 
 // plan is the shape of a run.
 type plan struct {
@@ -194,20 +190,22 @@ func checkVocab(examples []Example, vocab int) error {
 
 // trainer is one run in progress.
 type trainer struct {
-	cfg     Config
-	model   *llama.Model // as trained: with the adapter, or the base for full training
-	base    *llama.Model
-	adapter *Adapter // nil in full training
-	eng     *engine
-	plan    *plan
-	run     *Run
-	out     io.Writer
-	full    bool
-	started string // when the run began (RFC 3339), kept by a resume
-	saved   int    // the step of the checkpoint this run wrote or resumed from last; -1 for none
+	cfg       Config
+	what      trainable
+	model     *llama.Model // as trained: with the adapter, or the base for full training
+	base      *llama.Model
+	eng       *engine
+	plan      *plan
+	run       *Run
+	observers []Observer // the notebook's first
+	asked     error      // the first error an observer returned: Stop, or a failure
+	began     time.Time  // when this part of the run began
+	started   string     // when the run began (RFC 3339), kept by a resume
+	saved     int        // the step of the checkpoint this run wrote or resumed from last; -1 for none
 }
 
-func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, full bool) (run *Run, err error) {
+func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, what trainable) (run *Run, err error) {
+	defer busy.Enter(ctx)()
 	defer recoverTo(&err, "training")
 	if model == nil {
 		return nil, errors.New("lora: no model: load one with llama.Load")
@@ -227,13 +225,14 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	if note != "" {
 		p.notes = append(p.notes, note)
 	}
-	t := &trainer{cfg: cfg, base: model, plan: p, out: os.Stdout, full: full,
-		started: time.Now().UTC().Format(runStartedFormat), saved: -1}
+	t := &trainer{cfg: cfg, what: what, base: model, plan: p,
+		observers: append([]Observer{&notebook{out: os.Stdout, plotEvery: cfg.PlotEvery}}, cfg.Observers...),
+		started:   time.Now().UTC().Format(runStartedFormat), saved: -1}
 	t.run = &Run{Config: cfg, Dir: cfg.dir(), TotalSteps: p.total, Log: &Log{}}
-	est := estimateMemory(model.Config, cfg, full)
+	est := estimateMemory(model.Config, cfg, what)
 	t.run.MemoryEstimate = est
 	if avail, ok := availableMemory(); ok && est > avail {
-		return nil, tooBig(model.Config, cfg, full, est, avail)
+		return nil, tooBig(model.Config, cfg, what, est, avail)
 	}
 	start := 0
 	if err := t.setUp(); err != nil {
@@ -249,7 +248,7 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 			return nil, err
 		}
 	}
-	t.printPlan(start)
+	t.run.Notes = p.notes
 	if err := os.MkdirAll(t.run.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
@@ -262,99 +261,73 @@ func train(ctx context.Context, model *llama.Model, src *Source, cfg Config, ful
 	return t.loop(ctx, start)
 }
 
-// setUp makes the adapter (fresh, or from the weights already in the
-// output folder) and the engine.
+// setUp makes what is trained and the engine.
 func (t *trainer) setUp() error {
-	cfg := t.cfg
-	if t.full {
-		if dt := t.base.WeightDType(); dt != "float32" {
-			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps its weights in %s: load it with llama.Options{DType: \"float32\"}", dt)
-		}
-		if n := t.base.QuantizedWeights(); n > 0 {
-			return fmt.Errorf("lora: full training needs float32 weights, and the model keeps %d matrices quantized (%s): load it with llama.Options{Quantize: \"none\"}, or train a LoRA on the quantized base", n, t.base.Dir)
-		}
-		t.base.SetTrainable(true)
-		names := t.base.WeightNames()
-		params := make([]*model.Variable, len(names))
-		for i, n := range names {
-			params[i] = llama.GraphOf(t.base).Weight(n)
-		}
-		t.model = t.base.WithGradientCheckpointing(cfg.GradientCheckpointing)
-		eng, err := newEngine(t.model, fmt.Sprintf("full-%d", adapterCount.Add(1)), params, names, nil, cfg)
-		t.eng = eng
-		return err
-	}
-	a, err := newAdapter(t.base, cfg.Name, cfg.Rank, cfg.Alpha, cfg.Dropout, cfg.RSLoRA, cfg.Targets, cfg.Seed)
+	lm, note, err := t.what.setUp(t.base, t.cfg)
 	if err != nil {
 		return err
 	}
-	dir := cfg.dir()
-	if _, err := os.Stat(filepath.Join(dir, weightsFile)); err == nil && !cfg.Overwrite && !cfg.Resume {
-		old, err := Load(t.base, dir)
-		if err != nil {
-			return fmt.Errorf("lora: %s holds an adapter that cannot be continued (%v): set Overwrite to start afresh, or choose another Name", dir, err)
-		}
-		if old.Rank != cfg.Rank || !slices.Equal(old.Targets, cfg.Targets) {
-			return fmt.Errorf("lora: %s holds an adapter of rank %d on %v, and this run asks for rank %d on %v: set Overwrite to start afresh, or choose another Name", dir, old.Rank, old.Targets, cfg.Rank, cfg.Targets)
-		}
-		w, err := old.weights()
-		if err != nil {
-			return err
-		}
-		if err := a.setWeights(w); err != nil {
-			return err
-		}
-		t.plan.notes = append(t.plan.notes, fmt.Sprintf("continuing from the adapter in %s (set Overwrite to start afresh)", dir))
+	if note != "" {
+		t.plan.notes = append(t.plan.notes, note)
 	}
-	t.adapter = a
-	t.model = t.base.WithAdapter(a).WithGradientCheckpointing(cfg.GradientCheckpointing)
-	names := make([]string, 0, 2*len(a.order))
-	for _, n := range a.order {
-		names = append(names, peftName(n, "A"), peftName(n, "B"))
-	}
-	eng, err := newEngine(t.model, a.scope, a.variables(), names, a.rng, cfg)
-	t.eng = eng
-	t.run.Adapter = a
+	t.model = lm
+	t.run.Adapter = t.what.adapter()
+	scope, params, names, rng := t.what.variables()
+	t.eng, err = newEngine(lm, scope, params, names, rng, t.cfg)
 	return err
 }
 
-func (t *trainer) printPlan(start int) {
+// planText is the plan the BeginEvent carries, as the notebook prints it.
+func (t *trainer) planText(start int) string {
 	cfg, p := t.cfg, t.plan
-	what := fmt.Sprintf("LoRA %q: rank %d, alpha %g, dropout %g on %v; %d trainable parameters", cfg.Name, cfg.Rank, cfg.Alpha, cfg.Dropout, cfg.Targets, t.eng.numParameters())
-	if t.full {
-		what = fmt.Sprintf("full training of %q: %d parameters", cfg.Name, t.eng.numParameters())
-	}
-	fmt.Fprintln(t.out, what)
-	fmt.Fprintf(t.out, "%d examples, %d epochs of %d steps = %d steps of %d examples (%d micro-batches of %d); %s, lr %g, warmup %d, %s\n",
+	var b strings.Builder
+	fmt.Fprintln(&b, t.what.describe(cfg, t.eng.numParameters()))
+	fmt.Fprintf(&b, "%d examples, %d epochs of %d steps = %d steps of %d examples (%d micro-batches of %d); %s, lr %g, warmup %d, %s\n",
 		len(p.examples), cfg.Epochs, p.stepsPerEpoch, p.total, cfg.Batch, p.accumulation, cfg.MicroBatch, cfg.Scheduler, cfg.LearningRate, p.warmup, cfg.Optimizer)
 	ck := ""
 	if cfg.GradientCheckpointing {
 		ck = ", gradient checkpointing"
 	}
-	fmt.Fprintf(t.out, "memory: about %s for micro-batches of %d × %d tokens%s; backend %s\n", formatBytes(t.run.MemoryEstimate), cfg.MicroBatch, cfg.CutoffLen, ck, llama.Backend())
+	fmt.Fprintf(&b, "memory: about %s for micro-batches of %d × %d tokens%s; backend %s\n", formatBytes(t.run.MemoryEstimate), cfg.MicroBatch, cfg.CutoffLen, ck, llama.Backend())
 	for _, n := range p.notes {
-		fmt.Fprintln(t.out, "note:", n)
+		fmt.Fprintln(&b, "note:", n)
 	}
-	t.run.Notes = p.notes
 	if start > 0 {
-		fmt.Fprintf(t.out, "resuming at step %d of %d from %s\n", start, p.total, t.run.Checkpoint)
+		fmt.Fprintf(&b, "resuming at step %d of %d from %s\n", start, p.total, t.run.Checkpoint)
 	}
+	return b.String()
+}
+
+// emit tells e to every observer; the first error one returns is kept in
+// t.asked, for the loop to act on at the end of the step.
+func (t *trainer) emit(e Event) {
+	e.TotalSteps, e.Run = t.plan.total, t.run
+	if e.Elapsed == 0 {
+		e.Elapsed = t.elapsed()
+	}
+	for _, o := range t.observers {
+		if err := observe(o, e); err != nil && t.asked == nil {
+			t.asked = err
+		}
+	}
+}
+
+// elapsed is the run's training time so far, earlier parts included.
+func (t *trainer) elapsed() time.Duration {
+	return time.Since(t.began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
 }
 
 // loop runs the steps from start to the end of the plan.
 func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 	cfg, p := t.cfg, t.plan
-	bar := display.Progress(p.total, "train "+cfg.Name)
-	bar.Set(start)
-	plotID := display.NewID()
-	began := time.Now()
+	t.began = time.Now()
 	evalBatches, err := t.batches(p.evalExamples)
 	if err != nil {
 		return nil, err
 	}
 	t.run.Status = "done"
-	step := start
-	for ; step < p.total; step++ {
+	t.emit(Event{Kind: BeginEvent, Step: start, Epoch: float64(start) / float64(p.stepsPerEpoch), Text: t.planText(start)})
+	for step := start; step < p.total && t.asked == nil; step++ {
 		if ctx.Err() != nil {
 			t.run.Status = "interrupted"
 			break
@@ -362,9 +335,9 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		epoch, pos := step/p.stepsPerEpoch, step%p.stepsPerEpoch
 		e, err := t.step(epoch, pos, step)
 		if err != nil {
-			return t.fail(bar, plotID, step, began, err)
+			return t.fail(step, err)
 		}
-		e.Elapsed = time.Since(began).Seconds() + t.run.elapsedBefore
+		e.Elapsed = time.Since(t.began).Seconds() + t.run.elapsedBefore
 		done := step + 1
 		if len(evalBatches) > 0 && (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0 || cfg.EvalEvery == 0 && done%p.stepsPerEpoch == 0 || done == p.total) {
 			loss, err := t.eng.evalLoss(ctx, evalBatches)
@@ -374,74 +347,86 @@ func (t *trainer) loop(ctx context.Context, start int) (*Run, error) {
 		}
 		t.run.Log.Entries = append(t.run.Log.Entries, e)
 		t.run.Steps = done
-		if afterStep != nil {
-			afterStep(done)
-		}
-		info := fmt.Sprintf("loss %.4f  lr %.2e  %.0f tok/s", e.Loss, e.LR, e.TokensPerSecond)
+		t.emit(Event{Kind: StepEvent, Step: done, Epoch: e.Epoch, Loss: e.Loss, LR: e.LR, GradNorm: e.GradNorm,
+			Tokens: e.Tokens, TokensPerSecond: e.TokensPerSecond, Elapsed: time.Duration(e.Elapsed * float64(time.Second))})
 		if e.EvalLoss != nil {
-			info += fmt.Sprintf("  eval %.4f", *e.EvalLoss)
-		}
-		bar.Set(done)
-		bar.SetInfo(info)
-		if done%cfg.PlotEvery == 0 {
-			t.showPlot(plotID)
+			t.emit(Event{Kind: EvalEvent, Step: done, Epoch: e.Epoch, EvalLoss: *e.EvalLoss})
 		}
 		if cfg.SaveEvery > 0 && done%cfg.SaveEvery == 0 && done < p.total {
-			err := t.save(t.run.Dir)
-			if err == nil {
-				err = t.checkpoint(done)
-			}
-			if err != nil {
-				return t.fail(bar, plotID, done, began, err)
+			if err := t.saveAll(done); err != nil {
+				return t.fail(done, err)
 			}
 		}
 		if cfg.StopAtLoss > 0 && e.Loss < cfg.StopAtLoss {
 			t.run.Status = fmt.Sprintf("stopped: loss %.4f below StopAtLoss %g", e.Loss, cfg.StopAtLoss)
-			step++
 			break
 		}
 	}
-	t.run.Elapsed = time.Since(began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
-	if err := t.finish(bar, plotID, t.run.Steps); err != nil {
-		t.run.Status = "failed: " + err.Error()
-		return t.run, err
+	if asked := t.asked; asked != nil {
+		if !errors.Is(asked, Stop) {
+			return t.fail(t.run.Steps, fmt.Errorf("lora: observer: %w", asked))
+		}
+		if t.run.Status == "done" {
+			t.run.Status = "stopped: " + asked.Error()
+		}
 	}
-	return t.run, nil
+	t.asked = nil
+	t.run.Elapsed = t.elapsed()
+	err = t.finish(t.run.Steps)
+	if err != nil {
+		t.run.Status = "failed: " + err.Error()
+	}
+	return t.end(err)
 }
 
 // fail ends a run that err stopped after step steps: it saves what it can
 // and returns the run, its Status "failed" with the error, and err.
-func (t *trainer) fail(bar *display.Bar, plotID display.ID, step int, began time.Time, err error) (*Run, error) {
-	t.run.Elapsed = time.Since(began) + time.Duration(t.run.elapsedBefore*float64(time.Second))
+func (t *trainer) fail(step int, err error) (*Run, error) {
+	t.asked = nil
+	t.run.Elapsed = t.elapsed()
 	t.run.Status = "failed: " + err.Error()
-	t.finish(bar, plotID, step)
+	t.finish(step)
+	return t.end(err)
+}
+
+// end tells the observers that the run ended with err, and returns the run
+// and err, or the error an observer returned while the run ended (at its
+// last checkpoint or its end).
+func (t *trainer) end(err error) (*Run, error) {
+	t.emit(Event{Kind: EndEvent, Step: t.run.Steps, Epoch: float64(t.run.Steps) / float64(t.plan.stepsPerEpoch), Elapsed: t.run.Elapsed, Err: err})
+	if err == nil && t.asked != nil && !errors.Is(t.asked, Stop) {
+		err = fmt.Errorf("lora: observer at the end of the run: %w", t.asked)
+	}
 	return t.run, err
 }
 
-// finish saves the adapter, a checkpoint of the last step and the log, and
-// closes the progress bar.
-func (t *trainer) finish(bar *display.Bar, plotID display.ID, step int) error {
+// finish saves the adapter, a checkpoint of the last step and the log.
+func (t *trainer) finish(step int) error {
+	if step == 0 {
+		err := t.save(t.run.Dir)
+		if err != nil {
+			t.emit(Event{Kind: CheckpointEvent, Step: step, Err: err})
+		}
+		return err
+	}
+	return t.saveAll(step)
+}
+
+// saveAll saves the adapter and the log in the run's folder and a
+// checkpoint of step, and tells the observers.
+func (t *trainer) saveAll(step int) error {
+	before := t.saved
 	err := t.save(t.run.Dir)
-	if err == nil && step > 0 {
+	if err == nil {
 		err = t.checkpoint(step)
 	}
 	switch {
 	case err != nil:
-		bar.SetInfo(fmt.Sprintf("saving at step %d failed: %v", step, err))
-	case t.run.Status == "interrupted":
-		bar.SetInfo(fmt.Sprintf("interrupted at step %d: saved; set Resume to continue", step))
-	}
-	bar.Done()
-	if t.run.Log.Len() > 0 {
-		t.showPlot(plotID)
+		t.emit(Event{Kind: CheckpointEvent, Step: step, Epoch: float64(step) / float64(t.plan.stepsPerEpoch), Err: err})
+	case t.saved != before:
+		t.emit(Event{Kind: CheckpointEvent, Step: step, Epoch: float64(step) / float64(t.plan.stepsPerEpoch), Path: t.run.Checkpoint})
 	}
 	return err
-}
-
-func (t *trainer) showPlot(id display.ID) {
-	if fig, err := plot.Loss(t.run.Log); err == nil {
-		display.Update(id, fig)
-	}
 }
 
 // step runs optimizer step number step, the pos-th of its epoch.

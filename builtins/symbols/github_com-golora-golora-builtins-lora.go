@@ -12,6 +12,8 @@ import (
 func init() {
 	Symbols["github.com/golora/golora/builtins/lora/lora"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"BeginEvent":          reflect.ValueOf(lora.BeginEvent),
+		"CheckpointEvent":     reflect.ValueOf(lora.CheckpointEvent),
 		"CopyParameters":      reflect.ValueOf(lora.CopyParameters),
 		"DefaultAlpha":        reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
 		"DefaultBatch":        reflect.ValueOf(constant.MakeFromLiteral("32", token.INT, 0)),
@@ -28,6 +30,8 @@ func init() {
 		"DefaultScheduler":    reflect.ValueOf(constant.MakeFromLiteral("\"linear\"", token.STRING, 0)),
 		"DefaultTargets":      reflect.ValueOf(&lora.DefaultTargets).Elem(),
 		"DefaultWarmup":       reflect.ValueOf(constant.MakeFromLiteral("100", token.INT, 0)),
+		"EndEvent":            reflect.ValueOf(lora.EndEvent),
+		"EvalEvent":           reflect.ValueOf(lora.EvalEvent),
 		"FromChat":            reflect.ValueOf(lora.FromChat),
 		"FromExamples":        reflect.ValueOf(lora.FromExamples),
 		"FromFormat":          reflect.ValueOf(lora.FromFormat),
@@ -35,20 +39,40 @@ func init() {
 		"FromTexts":           reflect.ValueOf(lora.FromTexts),
 		"Load":                reflect.ValueOf(lora.Load),
 		"Merge":               reflect.ValueOf(lora.Merge),
-		"Optimizers":          reflect.ValueOf(&lora.Optimizers).Elem(),
+		"NoteEvent":           reflect.ValueOf(lora.NoteEvent),
+		"Optimizers":          reflect.ValueOf(lora.Optimizers),
 		"Preview":             reflect.ValueOf(lora.Preview),
 		"ReadLog":             reflect.ValueOf(lora.ReadLog),
+		"StepEvent":           reflect.ValueOf(lora.StepEvent),
+		"Stop":                reflect.ValueOf(&lora.Stop).Elem(),
 		"Train":               reflect.ValueOf(lora.Train),
 		"TrainFull":           reflect.ValueOf(lora.TrainFull),
 
 		// type definitions
-		"Adapter":     reflect.ValueOf((*lora.Adapter)(nil)),
-		"Config":      reflect.ValueOf((*lora.Config)(nil)),
-		"Entry":       reflect.ValueOf((*lora.Entry)(nil)),
-		"Example":     reflect.ValueOf((*lora.Example)(nil)),
-		"Log":         reflect.ValueOf((*lora.Log)(nil)),
-		"MaskPreview": reflect.ValueOf((*lora.MaskPreview)(nil)),
-		"Run":         reflect.ValueOf((*lora.Run)(nil)),
-		"Source":      reflect.ValueOf((*lora.Source)(nil)),
+		"Adapter":      reflect.ValueOf((*lora.Adapter)(nil)),
+		"Config":       reflect.ValueOf((*lora.Config)(nil)),
+		"Entry":        reflect.ValueOf((*lora.Entry)(nil)),
+		"Event":        reflect.ValueOf((*lora.Event)(nil)),
+		"EventKind":    reflect.ValueOf((*lora.EventKind)(nil)),
+		"Example":      reflect.ValueOf((*lora.Example)(nil)),
+		"Log":          reflect.ValueOf((*lora.Log)(nil)),
+		"MaskPreview":  reflect.ValueOf((*lora.MaskPreview)(nil)),
+		"Observer":     reflect.ValueOf((*lora.Observer)(nil)),
+		"ObserverFunc": reflect.ValueOf((*lora.ObserverFunc)(nil)),
+		"Run":          reflect.ValueOf((*lora.Run)(nil)),
+		"Source":       reflect.ValueOf((*lora.Source)(nil)),
+
+		// interface wrapper definitions
+		"_Observer": reflect.ValueOf((*_github_com_golora_golora_builtins_lora_Observer)(nil)),
 	}
+}
+
+// _github_com_golora_golora_builtins_lora_Observer is an interface wrapper for Observer type
+type _github_com_golora_golora_builtins_lora_Observer struct {
+	IValue   interface{}
+	WObserve func(a0 lora.Event) error
+}
+
+func (W _github_com_golora_golora_builtins_lora_Observer) Observe(a0 lora.Event) error {
+	return W.WObserve(a0)
 }

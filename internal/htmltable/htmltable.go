@@ -4,6 +4,7 @@
 // preformatted lines. display.Table makes a table of plain text from rows
 // of strings; a builtin whose cells are HTML builds a Table here, so that
 // every golora table has the same class, caption and header layout.
+// display.Table writes its tables with this package too.
 //
 // Cells cannot import this package: the interpreter only sees the
 // packages listed in builtins/symbols.
