@@ -2,11 +2,13 @@ package lora
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"time"
 
 	"github.com/golora/golora/builtins/display"
 	"github.com/golora/golora/builtins/plot"
+	"github.com/golora/golora/internal/htmltable"
 )
 
 // Run is a training run: what Train returns, also when it was interrupted.
@@ -83,11 +85,16 @@ func (r *Run) rows() [][]string {
 
 // Render shows the run as a summary table and its loss plot.
 func (r *Run) Render() display.Bundle {
-	caption := fmt.Sprintf("LoRA run %s: %s after %d of %d steps in %s", r.Config.Name, r.Status, r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
-	table, _ := display.TableCaption(caption, nil, r.rows()).Data[display.MIMEHTML].(string)
 	var h strings.Builder
-	h.WriteString("<div>")
-	h.WriteString(table)
+	fmt.Fprintf(&h, "<div><b>LoRA run %s</b>: %s after %d of %d steps in %s",
+		html.EscapeString(r.Config.Name), html.EscapeString(r.Status), r.Steps, r.TotalSteps, r.Elapsed.Round(time.Second))
+	var t htmltable.Table
+	for _, row := range r.rows() {
+		name, value := htmltable.Text(row[0]), htmltable.Text(row[1])
+		name.Head, name.Style, value.Style = true, "text-align:left", "text-align:left"
+		t.Rows = append(t.Rows, []htmltable.Cell{name, value})
+	}
+	h.WriteString(t.HTML())
 	if r.Log.Len() > 0 {
 		if fig, err := plot.Loss(r.Log); err == nil {
 			pb := fig.Render()
